@@ -1,0 +1,1 @@
+"""compare: automatic, symbolic and finite-difference gradients side by side."""

@@ -1,0 +1,1 @@
+"""symbolic: the same graph, differentiated by SymPy (to come with its issue)."""

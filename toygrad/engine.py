@@ -1,0 +1,339 @@
+"""The scalar autograd engine: a ``Value`` per node, reverse mode ``backward()``.
+
+The public surface is micrograd's, so code written for micrograd runs after
+swapping the import:
+
+>>> from toygrad import Value
+>>> a = Value(-4.0)
+>>> b = Value(2.0)
+>>> c = a + b
+>>> d = a * b + b**3
+>>> e = (d - c).relu() + (a * b).sigmoid()
+>>> e.backward()
+>>> round(a.grad, 6), round(b.grad, 6)
+(1.00067, 6.998659)
+
+Every op comes from the op table (:mod:`toygrad.ops`); this module only applies
+rows of it. A node keeps its op, its arguments as an ordered tuple and its
+value; numbers mixed into an operation become :class:`Constant` leaves, values a
+user makes are variables.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Iterable, Sequence
+
+from .graph import topological
+from .ops import OPS, UNARY, DomainError, Op
+
+__all__ = ["Value", "Constant", "apply", "sum", "dot", "DomainError"]
+
+_INF = math.inf
+_builtin_sum = sum
+
+
+def _as_float(x: Any, what: str) -> float:
+    """A finite float from a Python or numpy real number, or a clear error."""
+    if x.__class__ is float:
+        f = x
+    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} needs a real number, got {type(x).__name__} {x!r}")
+    else:
+        try:
+            f = float(x)
+        except OverflowError:
+            raise DomainError(f"{what} got {x!r}, which is too large for a float") from None
+    if not -_INF < f < _INF:
+        raise DomainError(f"{what} needs a finite number, got {f!r}")
+    return f
+
+
+class Constant:
+    """A constant leaf: a number mixed into an operation (the ``1`` in ``x + 1``).
+
+    It has a value and no gradient; ``backward()`` does not visit it.
+    """
+
+    __slots__ = ("data",)
+    op = None
+    args = ()
+    label = None
+    grad = 0.0
+
+    def __init__(self, data: Any):
+        self.data = _as_float(data, "a constant")
+
+    def __repr__(self) -> str:
+        return f"Constant({self.data!r})"
+
+
+def _lift(x: Any) -> "Value | Constant":
+    cls = x.__class__
+    if cls is Value or cls is Constant or isinstance(x, (Value, Constant)):
+        return x
+    c = _new_constant(Constant)
+    c.data = _as_float(x, "an operand of a Value")
+    return c
+
+
+_new_constant = Constant.__new__
+
+
+class Value:
+    """A scalar node of the graph: ``Value(data, label=None)``.
+
+    A Value you make is a variable leaf; ops on Values make op nodes. ``label``
+    names a variable in formulas and in SymPy.
+
+    ``backward()`` adds d(self)/d(node) to ``.grad`` of every node it reaches.
+    On variables this accumulates across calls, as in PyTorch: call
+    ``zero_grad()`` (or set ``.grad = 0``) between steps. An op node's ``.grad``
+    holds the gradient of the most recent ``backward()`` that reached it.
+    """
+
+    __slots__ = ("data", "grad", "op", "args", "label")
+    __array_ufunc__ = None  # numpy defers to our reflected operators
+
+    def __init__(self, data: Any, label: str | None = None):
+        self.data = _as_float(data, "Value")
+        self.grad = 0.0
+        self.op = None
+        self.args = ()
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"label must be a string, got {type(label).__name__} {label!r}")
+        self.label = label
+
+    # ------------------------------------------------------------ operators
+    def __add__(self, other):  # self + other
+        return _apply(_ADD, (self, other if other.__class__ is Value else _lift(other)))
+
+    def __radd__(self, other):  # other + self
+        return _apply(_ADD, (_lift(other), self))
+
+    def __sub__(self, other):  # self - other
+        return _apply(_SUB, (self, other if other.__class__ is Value else _lift(other)))
+
+    def __rsub__(self, other):  # other - self
+        return _apply(_SUB, (_lift(other), self))
+
+    def __mul__(self, other):  # self * other
+        return _apply(_MUL, (self, other if other.__class__ is Value else _lift(other)))
+
+    def __rmul__(self, other):  # other * self
+        return _apply(_MUL, (_lift(other), self))
+
+    def __truediv__(self, other):  # self / other
+        return _apply(_DIV, (self, other if other.__class__ is Value else _lift(other)))
+
+    def __rtruediv__(self, other):  # other / self
+        return _apply(_DIV, (_lift(other), self))
+
+    def __pow__(self, other):  # self ** other
+        return _apply(_POW, (self, other if other.__class__ is Value else _lift(other)))
+
+    def __rpow__(self, other):  # other ** self
+        return _apply(_POW, (_lift(other), self))
+
+    def __neg__(self):  # -self
+        return _apply(_NEG, (self,))
+
+    def __pos__(self):  # +self
+        return self
+
+    def __abs__(self):  # abs(self)
+        return _apply(_ABS, (self,))
+
+    # -------------------------------------------------------------- backward
+    def backward(self) -> None:
+        """Reverse mode: add d(self)/d(node) to ``node.grad`` for every node reached.
+
+        Iterative, so any depth works. Raises :class:`DomainError` if a local
+        derivative does not exist at the point (``sqrt`` at 0) or the gradient
+        overflows.
+        """
+        order = topological(self)
+        for node in order:
+            if node.op is not None:
+                node.grad = 0.0
+        self.grad += 1.0
+        constant = Constant
+        node = self
+        try:
+            for node in reversed(order):
+                op = node.op
+                if op is None:
+                    continue
+                g = node.grad
+                if g == 0.0:
+                    continue
+                args = node.args
+                rules = op.rules
+                if len(args) == 2 and rules:
+                    a, b = args
+                    x = a.data
+                    y = b.data
+                    if a.__class__ is not constant:
+                        a.grad += rules[0](g, node.data, x, y)
+                    if b.__class__ is not constant:
+                        b.grad += rules[1](g, node.data, x, y)
+                elif rules:
+                    a = args[0]
+                    if a.__class__ is not constant:
+                        a.grad += rules[0](g, node.data, a.data)
+                else:
+                    for a, d in zip(args, op.vjp(g, node.data, [a.data for a in args])):
+                        if a.__class__ is not constant:
+                            a.grad += d
+        except (ArithmeticError, ValueError) as exc:
+            xs = [a.data for a in node.args]
+            raise DomainError(
+                f"the derivative of {node.op.describe(xs)} does not exist ({exc})", node.op.name, tuple(xs)
+            ) from None
+        for node in order:
+            if not -_INF < node.grad < _INF:
+                raise DomainError(f"the gradient overflowed: {node!r} has grad {node.grad!r}")
+
+    def zero_grad(self) -> None:
+        """Set ``.grad`` to 0 on every node of this graph."""
+        for node in topological(self):
+            node.grad = 0.0
+
+    # --------------------------------------------------------- micrograd private
+    @property
+    def _prev(self) -> set:
+        """micrograd's children set, for code (like its ``draw_dot``) that reads it."""
+        return set(self.args)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's op string: ``''`` for a leaf."""
+        return self.op.name if self.op is not None else ""
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+
+def _make_method(op: Op):
+    def method(self):
+        return _apply(op, (self,))
+
+    method.__name__ = op.method
+    method.__qualname__ = f"Value.{op.method}"
+    method.__doc__ = f"{op.name}(self). Domain: {op.domain.text}."
+    return method
+
+
+for _op in UNARY:
+    if _op.method:
+        setattr(Value, _op.method, _make_method(_op))
+
+_ADD, _SUB, _MUL, _DIV, _POW, _NEG, _ABS, _SUM, _DOT = (
+    OPS[n] for n in ("add", "sub", "mul", "div", "pow", "neg", "abs", "sum", "dot")
+)
+_new_value = Value.__new__
+
+
+def apply(op: Op | str, *args: Any) -> Value:
+    """Apply a row of the op table (or its name) to Values and numbers.
+
+    >>> apply("mul", Value(3.0), 2).data
+    6.0
+    """
+    if op.__class__ is str:
+        try:
+            op = OPS[op]
+        except KeyError:
+            raise ValueError(f"unknown op {op!r}; the op table has: {', '.join(OPS)}") from None
+    if op.arity is not None and len(args) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} argument(s), got {len(args)}")
+    if op.arity is None and not args:
+        raise TypeError(f"{op.name} needs at least one argument")
+    return _apply(op, tuple(map(_lift, args)))
+
+
+def _apply(op: Op, args: tuple) -> Value:
+    """The op on arguments that are already Values or Constants."""
+    if op.arity is None:
+        xs = [a.data for a in args]
+        try:
+            out = op.forward(xs)
+        except OverflowError:
+            raise _overflow(op, xs) from None
+    elif len(args) == 2:
+        x = args[0].data
+        y = args[1].data
+        try:
+            out = op.forward(x, y)
+        except OverflowError:
+            raise _overflow(op, (x, y)) from None
+        except (ArithmeticError, ValueError):
+            raise _undefined(op, (x, y)) from None
+        if op.grad_domain is not None:
+            _check_grad_domain(op, args, (x, y))
+    else:
+        x = args[0].data
+        try:
+            out = op.forward(x)
+        except OverflowError:
+            raise _overflow(op, (x,)) from None
+        except (ArithmeticError, ValueError):
+            raise _undefined(op, (x,)) from None
+    if not -_INF < out < _INF:
+        raise _overflow(op, [a.data for a in args])
+    node = _new_value(Value)
+    node.data = out
+    node.grad = 0.0
+    node.op = op
+    node.args = args
+    node.label = None
+    return node
+
+
+def _check_grad_domain(op: Op, args: tuple, xs: tuple) -> None:
+    for a, dom in zip(args, op.grad_domain):
+        if dom is not None and a.__class__ is not Constant and not dom.test(*xs):
+            raise DomainError(f"{op.describe(xs)} is not differentiable: {op.name} needs {dom.text}", op.name, xs)
+
+
+def _undefined(op: Op, xs: Sequence[float]) -> DomainError:
+    xs = tuple(xs)
+    return DomainError(f"{op.describe(xs)} is undefined: {op.name} needs {op.domain.text}", op.name, xs)
+
+
+def _overflow(op: Op, xs: Sequence[float]) -> DomainError:
+    xs = tuple(xs)
+    return DomainError(f"{op.describe(xs)} overflows a float (largest: {_MAX:.3g})", op.name, xs)
+
+
+_MAX = 1.7976931348623157e308
+
+
+
+def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - toygrad.sum, like numpy.sum
+    """The sum of values as one node (the ``sum`` row of the op table).
+
+    >>> sum([Value(1.0), Value(2.0), 3]).data
+    6.0
+    """
+    values = tuple(map(_lift, values))
+    if not values:
+        raise ValueError("toygrad.sum needs at least one value")
+    return _apply(_SUM, values)
+
+
+def dot(ws: Sequence[Any], xs: Sequence[Any]) -> Value:
+    """w1*x1 + ... + wn*xn as one node (the ``dot`` row): a neuron's weighted sum.
+
+    >>> dot([Value(1.0), Value(2.0)], [3, 4]).data
+    11.0
+    """
+    args = (*map(_lift, ws), *map(_lift, xs))
+    n = len(args) >> 1
+    if len(args) != 2 * n or not n or len(ws) != n:
+        raise ValueError(f"dot needs two non-empty sequences of the same length, got {len(ws)} and {len(xs)}")
+    return _apply(_DOT, args)
+
+
+del _op
