@@ -146,13 +146,33 @@ class Value:
         return _apply(_ABS, (self,))
 
     # -------------------------------------------------------------- backward
-    def backward(self) -> None:
+    def backward(self, create_graph: bool = False) -> None:
         """Reverse mode: add d(self)/d(node) to ``node.grad`` for every node reached.
 
         Iterative, so any depth works. Raises :class:`DomainError` if a local
         derivative does not exist at the point (``sqrt`` at 0) or the gradient
         overflows.
+
+        With ``create_graph=True`` (as in PyTorch) every ``.grad`` of the graph
+        becomes a ``Value``, built by the same rules, so it can be
+        differentiated in turn. As in PyTorch, a variable's ``.grad`` then
+        points into a graph that points back at the variable (a reference
+        cycle): reset it (``zero_grad()``, or ``x.grad = 0.0``) when done, and
+        before differentiating it, or the next pass accumulates onto it.
+        :func:`toygrad.grad` touches no ``.grad`` and makes no cycle.
+
+        >>> x = Value(3.0)
+        >>> (x ** 3).backward(create_graph=True)
+        >>> first, x.grad = x.grad, 0.0
+        >>> first.data  # 3x**2
+        27.0
+        >>> first.backward()
+        >>> x.grad  # 6x
+        18.0
         """
+        if create_graph:
+            _backward_graph(self)
+            return
         order = topological(self)
         for node in order:
             if node.op is not None:
@@ -191,9 +211,12 @@ class Value:
             raise DomainError(
                 f"the derivative of {node.op.describe(xs)} does not exist ({exc})", node.op.name, tuple(xs)
             ) from None
-        for node in order:
-            if not -_INF < node.grad < _INF:
-                raise DomainError(f"the gradient overflowed: {node!r} has grad {node.grad!r}")
+        try:
+            for node in order:
+                if not -_INF < node.grad < _INF:
+                    raise DomainError(f"the gradient overflowed: {node!r} has grad {node.grad!r}")
+        except TypeError:  # a variable's .grad is a Value, left by backward(create_graph=True)
+            _check_grads(order)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on every node of this graph."""
@@ -213,6 +236,39 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+def _backward_graph(root: Value) -> None:
+    """``root.backward(create_graph=True)``: each ``.grad`` of the graph becomes a Value.
+
+    Op nodes get d(root)/d(node); a variable adds it to its ``.grad`` (a
+    previous float or Value gradient accumulates, as in PyTorch).
+    """
+    from .autodiff import _accumulate, _sweep_graph  # autodiff imports this module
+
+    order = topological(root)
+    grads = _sweep_graph(order)
+    new = []
+    for node in order:  # every check before any write: an error leaves .grad as it was
+        g = grads.get(node, 0.0)
+        if node.op is None:
+            g = _accumulate(node.grad, g)
+        if g.__class__ is not Value:
+            if not -_INF < g < _INF:
+                raise DomainError(f"the gradient overflowed: {node!r} has grad {g!r}")
+            g = Value(g)
+        new.append(g)
+    for node, g in zip(order, new):
+        node.grad = g
+
+
+def _check_grads(order: list) -> None:
+    """The overflow check of ``backward()`` when some ``.grad`` is a Value."""
+    for node in order:
+        g = node.grad
+        d = g.data if isinstance(g, Value) else g
+        if not -_INF < d < _INF:
+            raise DomainError(f"the gradient overflowed: {node!r} has grad {g!r}")
 
 
 def _make_method(op: Op):
