@@ -12,7 +12,8 @@ The engine (:mod:`toygrad.engine`) applies rows of the op table
 it. ``toygrad`` never imports SymPy.
 """
 
-from . import nn, ops, viz
+from . import autodiff, losses, nn, ops, optim, viz
+from .autodiff import grad, gradient_forward, hessian, jvp
 from .engine import Constant, Value, apply, dot, sum
 from .graph import count_nodes, topological, variable_names, variables
 from .ops import OPS, DomainError, Op
@@ -27,11 +28,18 @@ __all__ = [
     "apply",
     "sum",
     "dot",
+    "grad",
+    "hessian",
+    "jvp",
+    "gradient_forward",
     "formula",
     "topological",
     "variables",
     "variable_names",
     "count_nodes",
+    "autodiff",
+    "losses",
+    "optim",
     "nn",
     "ops",
     "viz",

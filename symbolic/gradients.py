@@ -1,0 +1,87 @@
+"""Symbolic gradients and Hessians of a toygrad graph, in tree mode and DAG mode.
+
+*Tree mode* converts the whole graph to one SymPy expression and calls
+``sympy.diff`` on it: shared subexpressions are copied, and the derivative
+swells. *DAG mode* (:mod:`symbolic.program`) keeps one symbol per graph node and
+differentiates each node's own expression. Both return a :class:`Program`,
+which can be expanded, sized, evaluated exactly, or compiled.
+
+>>> from toygrad import Value
+>>> x, y = Value(1.0, label="x"), Value(2.0, label="y")
+>>> f = (x * y).sin() + x
+>>> gradient(f, mode="tree").outputs
+(y*cos(x*y) + 1, x*cos(x*y))
+>>> [float(v) for v in gradient(f, mode="dag").evaluate({"x": 1, "y": 2})] == [
+...     float(v) for v in gradient(f, mode="tree").evaluate({"x": 1, "y": 2})]
+True
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import sympy as sp
+
+from toygrad import Value, variables
+
+from .conventions import at_kinks
+from .convert import symbols_of, to_sympy
+from .program import Program, SymbolicLimitError
+
+__all__ = ["gradient", "hessian", "MODES"]
+
+Mode = Literal["tree", "dag"]
+MODES: tuple[str, ...] = ("tree", "dag")
+
+
+def _wrt_symbols(value: Value, wrt: Sequence[Value] | None) -> tuple[dict, tuple[sp.Symbol, ...]]:
+    if not isinstance(value, Value):
+        raise TypeError(f"symbolic differentiation needs a toygrad Value, got {type(value).__name__} {value!r}")
+    symbols = symbols_of(value)
+    if not symbols:
+        raise ValueError(f"the graph of {value!r} has no variables to differentiate with respect to")
+    if wrt is None:
+        return symbols, tuple(symbols[v] for v in variables(value))
+    out = []
+    for v in wrt:
+        if not isinstance(v, Value) or v.op is not None:
+            raise ValueError(f"wrt must hold variables (leaf Values) of the graph, got {v!r}")
+        if v not in symbols:
+            raise ValueError(f"{v!r} is not a variable of this graph")
+        out.append(symbols[v])
+    return symbols, tuple(out)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose 'tree' or 'dag'")
+
+
+def _diff(expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
+    try:
+        return at_kinks(sp.diff(expr, s))
+    except RecursionError:
+        raise SymbolicLimitError(
+            "tree mode: sympy.diff met Python's recursion limit on this expression; DAG mode handles any depth"
+        ) from None
+
+
+def gradient(value: Value, wrt: Sequence[Value] | None = None, mode: Mode = "dag") -> Program:
+    """d value / d v for each variable ``v`` of ``wrt`` (default: every variable, in graph order)."""
+    _check_mode(mode)
+    symbols, syms = _wrt_symbols(value, wrt)
+    inputs = tuple(symbols[v] for v in variables(value))
+    if mode == "dag":
+        return Program.from_graph(value, symbols).gradient(wrt=syms)
+    expr = to_sympy(value, symbols)
+    return Program(inputs, (), tuple(_diff(expr, s) for s in syms))
+
+
+def hessian(value: Value, wrt: Sequence[Value] | None = None, mode: Mode = "dag") -> Program:
+    """Second derivatives, row by row: output ``i * n + j`` is d2 value / d v_i d v_j."""
+    _check_mode(mode)
+    symbols, syms = _wrt_symbols(value, wrt)
+    if mode == "dag":
+        return Program.from_graph(value, symbols).gradient(wrt=syms).jacobian(wrt=syms)
+    first = gradient(value, wrt, mode="tree")
+    return Program(first.inputs, (), tuple(_diff(g, s) for g in first.outputs for s in syms))
