@@ -1,58 +1,58 @@
-"""The command line: ``python -m compare report``.
+"""The command line: ``python -m compare report | check | swell | train | bench | selftest``.
 
-Until the symbolic side lands, ``report`` checks every op of the table against
-a central difference at points inside its domain.
+Every subcommand is a module with ``NAME``, ``HELP``, ``add_arguments(parser)``
+and ``run(args) -> int``; this file only gathers them. Exit status: 0 when
+everything agrees, 1 when a check disagrees (or a mutant survives, or training
+refuses to start), 2 for a usage error (one line on stderr, no traceback),
+130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import random
 import sys
+from typing import Sequence
 
-from tabulate import tabulate
+from . import bench, checkcmd, report, selftest, swell, training
+from .errors import UsageError
 
-from toygrad import OPS, Value, apply
+__all__ = ["main", "build_parser", "COMMANDS"]
 
-
-def _sample(op, rng: random.Random) -> list[float]:
-    n = op.arity if op.arity is not None else 4
-    return [rng.uniform(*rng.choice(op.domain.intervals(i))) for i in range(n)]
-
-
-def engine_report(seed: int, points: int) -> tuple[list[list], bool]:
-    rng = random.Random(seed)
-    rows, ok = [], True
-    for op in OPS.values():
-        worst = 0.0
-        for _ in range(points):
-            xs = _sample(op, rng)
-            vs = [Value(x) for x in xs]
-            out = apply(op, *vs)
-            out.backward()
-            for i, x in enumerate(xs):
-                h = 2.0 ** -17 * max(1.0, abs(x))
-                plus, minus = list(xs), list(xs)
-                plus[i] += h
-                minus[i] -= h
-                fd = (apply(op, *plus).data - apply(op, *minus).data) / (2 * h)
-                worst = max(worst, abs(vs[i].grad - fd) / max(1.0, abs(fd)))
-        agree = worst < 1e-6
-        ok &= agree
-        rows.append([op.name, points, f"{worst:.1e}", "agree" if agree else "DISAGREE"])
-    return rows, ok
+COMMANDS = (report, checkcmd, swell, training, bench, selftest)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m compare", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command")
-    rep = sub.add_parser("report", help="check every op of the table against a central difference")
-    rep.add_argument("--seed", type=int, default=0)
-    rep.add_argument("--points", type=int, default=20)
-    args = parser.parse_args(argv)
-    if args.command in (None, "report"):
-        rows, ok = engine_report(getattr(args, "seed", 0), getattr(args, "points", 20))
-        print(tabulate(rows, headers=["op", "points", "max rel. error vs FD", "verdict"]))
-        return 0 if ok else 1
-    return 2
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m compare",
+        description="Automatic, symbolic and finite-difference gradients, side by side.",
+        epilog="Exit status: 0 all agree, 1 a disagreement, 2 a usage error, 130 interrupted.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for command in COMMANDS:
+        p = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        command.add_arguments(p)
+        p.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+            argv = ["report", *argv]  # report is the default command
+        args = parser.parse_args(argv)
+        return args.run(args)
+    except UsageError as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,147 @@
+"""``python -m compare check EXPR --at x=1,y=2``: one formula, every partial by every method.
+
+The formula is read with ``symbolic.parse`` (never ``eval``). ``--id S:D:I``
+checks a function of a report instead (its id as listed there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from symbolic import Formula, ParseError, parse
+from toygrad import DomainError, Value
+
+from .check import Check, check_function
+from .errors import UsageError
+from .generate import generate, parse_id
+from .output import add_output_options, fmt_error, fmt_time, table, write_json
+
+NAME = "check"
+HELP = "check one formula at one point: AD, exact symbolic, lambdify and finite differences"
+
+
+@dataclass(frozen=True)
+class FormulaSubject:
+    """A parsed formula, checked like a random function."""
+
+    parsed: Formula
+    id: str = "formula"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self.parsed.variables
+
+    @property
+    def formula(self) -> str:
+        return self.parsed.text
+
+    def build(self, point: dict[str, float]) -> Value:
+        return self.parsed.build(point)
+
+
+def parse_point(text: str) -> dict[str, float]:
+    """``"x=1,y=2.5"`` as ``{"x": 1.0, "y": 2.5}``."""
+    point: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--at takes name=value pairs separated by commas, like x=1,y=2; got {part!r}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise UsageError(f"--at: the value of {name} must be a number, got {value.strip()!r}") from None
+        if not math.isfinite(number):
+            raise UsageError(f"--at: the value of {name} must be finite, got {value.strip()!r}")
+        if name in point:
+            raise UsageError(f"--at gives {name} twice")
+        point[name] = number
+    return point
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expr", nargs="?", help='the formula, e.g. "sin(x**2) * exp(y) / (1 + z)"')
+    parser.add_argument("--at", metavar="POINT", help="the point, as name=value pairs: x=1,y=2")
+    parser.add_argument("--id", metavar="SEED:DEPTH:INDEX", help="check a function of a report by its id instead")
+    parser.add_argument("--vars", type=int, default=3, help="with --id: variables per function, as in the report")
+    add_output_options(parser)
+
+
+def _subject(args: argparse.Namespace) -> tuple[Any, list[list[float]]]:
+    if args.id is not None:
+        if args.expr is not None:
+            raise UsageError("give either a formula or --id, not both")
+        try:
+            seed, depth, index = parse_id(args.id)
+            f = generate(seed, depth, index, variables=args.vars)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        points = [list(p) for p in f.points]
+        if args.at:
+            at = parse_point(args.at)
+            _same_variables(f.variables, at)
+            points = [[at[v] for v in f.variables]]
+        return f, points
+    if args.expr is None:
+        raise UsageError("check needs a formula (or --id); for example: check 'sin(x) * y' --at x=1,y=2")
+    try:
+        subject = FormulaSubject(parse(args.expr))
+    except ParseError as exc:
+        raise UsageError(f"the formula does not parse: {exc.reason} at position {exc.position}") from None
+    if not subject.variables:
+        raise UsageError("the formula has no variables to differentiate")
+    if args.at is None:
+        raise UsageError(f"give the point with --at, e.g. --at {','.join(f'{v}=1' for v in subject.variables)}")
+    at = parse_point(args.at)
+    _same_variables(subject.variables, at)
+    return subject, [[at[v] for v in subject.variables]]
+
+
+def _same_variables(variables: tuple[str, ...], at: dict[str, float]) -> None:
+    missing = [v for v in variables if v not in at]
+    if missing:
+        raise UsageError(f"--at gives no value for {', '.join(missing)}")
+    extra = [v for v in at if v not in variables]
+    if extra:
+        raise UsageError(f"--at gives {', '.join(extra)}, which the formula does not use ({', '.join(variables)})")
+
+
+def render(c: Check, fmt: str) -> str:
+    rows = [
+        [f"d/d{n}", ad, ex, sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol)]
+        for n, ad, ex, sf, fd, tol in zip(c.point, c.ad, c.exact, c.symbolic_float, c.fd, c.tolerance)
+    ]
+    lines = [
+        f"{c.formula}   at {', '.join(f'{k}={v!r}' for k, v in c.point.items())}",
+        f"value: AD {c.value!r}, exact {c.value_exact!r}",
+        table(rows, ["partial", "AD", "exact (SymPy)", "lambdify", "finite diff.", "|AD - exact|", "tolerance"], fmt),
+        "",
+        table([[
+            c.sizes.get("graph_ops"), c.sizes.get("tree_ops"), c.sizes.get("tree_ops_cse"), c.sizes.get("dag_ops"),
+            fmt_time(c.times.get("ad")), fmt_time(c.times.get("tree")), fmt_time(c.times.get("dag")),
+            fmt_time(c.times.get("lambdify_eval")), fmt_time(c.times.get("exact")),
+        ]], ["graph ops", "tree ops", "tree after cse", "DAG ops", "time AD", "time tree", "time DAG",
+             "time lambdify", "time exact"], fmt),
+        "",
+        f"verdict: {c.verdict}" + (f" ({c.reason})" if c.reason else "")
+        + f"; ground truth: {c.ground_truth}-mode SymPy derivative, evaluated exactly",
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    subject, points = _subject(args)
+    try:
+        checks = check_function(subject, points)
+    except DomainError as exc:
+        raise UsageError(f"the point is outside the domain: {exc}") from None
+    for c in checks:
+        if c.verdict == "out-of-domain":
+            raise UsageError(f"the point is outside the domain: {c.reason}")
+    print("\n\n".join(render(c, args.format) for c in checks))
+    if args.json:
+        write_json(args.json, {"command": "check", "checks": [c.to_dict() for c in checks]})
+    return 1 if any(c.verdict == "disagree" for c in checks) else 0

@@ -1,0 +1,227 @@
+"""Seeded random composite functions: DAGs over the op table, inside every op's domain.
+
+A :class:`RandomFunction` is a recipe (nodes over variables and constants) and
+the sample points it was made for. Every op is applied only where it is
+defined, away from domain boundaries and kinks, at *every* sample point: a
+candidate node that would leave the domain is rejected and redrawn, and the
+rejections are counted. Nodes reuse earlier nodes (``share``), so the graphs
+have shared subexpressions, the classic place for an accumulation bug.
+
+The function's id (``seed:depth:index``) and knobs regenerate it exactly:
+
+>>> f = generate(seed=0, depth=3, index=7)
+>>> f.id
+'0:3:7'
+>>> generate(seed=0, depth=3, index=7).formula == f.formula
+True
+>>> g = f.build(f.points[0])
+>>> g.data == f.build(f.points[0]).data
+True
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Mapping, NamedTuple, Sequence
+
+from toygrad import OPS, DomainError, Op, Value, apply, formula
+
+__all__ = ["RandomFunction", "Ref", "generate", "DEFAULT_OPS", "parse_id"]
+
+#: every op of the table
+DEFAULT_OPS: tuple[str, ...] = tuple(OPS)
+
+_CONSTANTS = (0.5, 2.0, 3.0, -1.0, 1.5, 0.25, -2.0, 0.1)
+_MARGIN = 0.05  # relative distance kept from domain boundaries and kinks
+_MAX_MAGNITUDE = 1e3  # no node grows beyond this at a sample point
+_TRIES = 60
+
+
+class Ref(NamedTuple):
+    """An argument that is an earlier node (variables come first)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class RandomFunction:
+    """A random composite function: its recipe, its sample points and how it was made."""
+
+    id: str
+    variables: tuple[str, ...]
+    nodes: tuple[tuple[str, tuple], ...]  # (op name, args): each arg a Ref or a float constant
+    points: tuple[tuple[float, ...], ...]
+    rejected: int = 0
+    knobs: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    def build(self, point: Sequence[float] | Mapping[str, float]) -> Value:
+        """The toygrad graph at ``point`` (a sequence in variable order, or names to numbers)."""
+        if isinstance(point, Mapping):
+            missing = [v for v in self.variables if v not in point]
+            if missing:
+                raise ValueError(f"no value given for {', '.join(missing)}")
+            point = [point[v] for v in self.variables]
+        if len(point) != len(self.variables):
+            raise ValueError(f"{self.id} takes {len(self.variables)} values, got {len(point)}")
+        values: list[Value] = [Value(x, label=name) for name, x in zip(self.variables, point)]
+        for name, args in self.nodes:
+            values.append(apply(name, *(values[a.index] if isinstance(a, Ref) else a for a in args)))
+        return values[-1]
+
+    @property
+    def formula(self) -> str:
+        """The function as text (``symbolic.parse`` reads it back)."""
+        return formula(self.build(self.points[0]))
+
+    @property
+    def ops(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.nodes)
+
+    @property
+    def depth(self) -> int:
+        return int(self.id.split(":")[1])
+
+    def __repr__(self) -> str:
+        return f"RandomFunction({self.id}: {self.formula})"
+
+
+def parse_id(text: str) -> tuple[int, int, int]:
+    """``"seed:depth:index"`` as three integers, or a ValueError that says what was expected."""
+    parts = text.split(":")
+    try:
+        seed, depth, index = (int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"a function id is seed:depth:index, like 0:3:7; got {text!r}") from None
+    return seed, depth, index
+
+
+def _inside(op: Op, xs: Sequence[float]) -> bool:
+    """``op`` is defined and smooth at ``xs`` and at every argument moved by the margin."""
+    if op.arity is None:
+        return True
+    if not op.domain.test(*xs):
+        return False
+    for i, x in enumerate(xs):
+        delta = _MARGIN * max(1.0, abs(x))
+        for moved in (x - delta, x + delta):
+            if not op.domain.test(*xs[:i], moved, *xs[i + 1 :]):
+                return False
+    for kink in op.kinks:
+        if abs(xs[kink.arg] - kink.at) <= _MARGIN * max(1.0, abs(xs[kink.arg])):
+            return False
+    if op.grad_domain is not None:
+        for dom in op.grad_domain:
+            if dom is not None and not dom.test(*xs):
+                return False
+    return True
+
+
+def _evaluate(op: Op, columns: Sequence[Sequence[float]]) -> list[float] | None:
+    """The op at every sample point, or None if any point is outside its domain."""
+    out = []
+    for xs in zip(*columns):
+        if not _inside(op, xs):
+            return None
+        try:
+            y = op.forward(*xs) if op.arity is not None else op.forward(list(xs))
+        except (ArithmeticError, ValueError):
+            return None
+        if not abs(y) <= _MAX_MAGNITUDE:
+            return None
+        out.append(y)
+    return out
+
+
+def generate(
+    seed: int = 0,
+    depth: int = 3,
+    index: int = 0,
+    variables: int = 3,
+    ops: Sequence[str] = DEFAULT_OPS,
+    share: float = 0.35,
+    points: int = 3,
+    width: int = 2,
+    require: str | None = None,
+) -> RandomFunction:
+    """A random composite function, ``depth`` ops deep, over ``variables`` variables.
+
+    Each level adds up to ``width`` nodes; an argument reuses an earlier node
+    with probability ``share``; ops come from ``ops`` (names of the table).
+    ``require`` forces the op of the output node. The same arguments always
+    give the same function.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    if variables < 1:
+        raise ValueError(f"a function needs at least one variable, got {variables}")
+    if points < 1:
+        raise ValueError(f"points must be at least 1, got {points}")
+    unknown = [name for name in ops if name not in OPS] + ([require] if require and require not in OPS else [])
+    if unknown:
+        raise ValueError(f"unknown op(s) {', '.join(unknown)}; the table has {', '.join(OPS)}")
+    if not ops:
+        raise ValueError("ops must name at least one op")
+    rng = random.Random(f"{seed}:{depth}:{index}:{variables}:{','.join(ops)}:{share}:{points}:{width}:{require}")
+    names = tuple(f"x{i}" for i in range(variables))
+    sample = [tuple(round(rng.uniform(-2.0, 2.0), 3) for _ in names) for _ in range(points)]
+    columns: list[list[float]] = [[p[i] for p in sample] for i in range(variables)]
+    levels = [0] * variables
+    nodes: list[tuple[str, tuple]] = []
+    rejected = 0
+    for level in range(1, depth + 1):
+        count = 1 if level == depth else rng.randint(1, width)
+        previous = [k for k, lv in enumerate(levels) if lv == level - 1]
+        for _ in range(count):
+            for _attempt in range(_TRIES):
+                name = require if (require and level == depth) else rng.choice(ops)
+                op = OPS[name]
+                args = _draw_args(rng, op, previous, len(levels), variables, share)
+                values = _evaluate(op, [columns[a.index] if isinstance(a, Ref) else [a] * points for a in args])
+                if values is not None:
+                    break
+                rejected += 1
+            else:  # nothing fitted: a node that always does
+                name, args = "add", (Ref(rng.choice(previous)), rng.choice(_CONSTANTS))
+                values = [x + args[1] for x in columns[args[0].index]]
+            nodes.append((name, args))
+            columns.append(values)
+            levels.append(level)
+    knobs = dict(variables=variables, ops=list(ops), share=share, points=points, width=width, require=require)
+    nodes = _prune(nodes, variables)
+    return RandomFunction(f"{seed}:{depth}:{index}", names, tuple(nodes), tuple(sample), rejected, knobs)
+
+
+def _draw_args(rng: random.Random, op: Op, previous: list[int], n: int, n_vars: int, share: float) -> tuple:
+    """The first argument comes from the previous level (so the depth is exact); the
+    others reuse any earlier node (probability ``share``), a variable, or a constant."""
+    if op.arity is not None:
+        arity = op.arity
+    else:
+        arity = 2 * rng.randint(1, 3) if op.name == "dot" else rng.randint(2, 4)
+    args: list = [Ref(rng.choice(previous))]
+    for _ in range(arity - 1):
+        r = rng.random()
+        if r < share:
+            args.append(Ref(rng.randrange(n)))
+        elif r < share + 0.5 * (1 - share):
+            args.append(Ref(rng.randrange(n_vars)))
+        else:
+            args.append(rng.choice(_CONSTANTS))
+    rng.shuffle(args)
+    return tuple(args)
+
+
+def _prune(nodes: list[tuple[str, tuple]], n_vars: int) -> list[tuple[str, tuple]]:
+    """Only the nodes the output depends on, with their references renumbered."""
+    live = {n_vars + len(nodes) - 1}
+    for k in range(n_vars + len(nodes) - 1, n_vars - 1, -1):
+        if k in live:
+            live.update(a.index for a in nodes[k - n_vars][1] if isinstance(a, Ref))
+    renumber = {k: k for k in range(n_vars)}
+    kept = []
+    for k, (name, args) in enumerate(nodes, start=n_vars):
+        if k in live:
+            renumber[k] = n_vars + len(kept)
+            kept.append((name, tuple(Ref(renumber[a.index]) if isinstance(a, Ref) else a for a in args)))
+    return kept

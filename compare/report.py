@@ -1,0 +1,251 @@
+"""``python -m compare report``: the comparison report (the default command).
+
+A sweep over depths x random functions x points, then: agreement by depth,
+agreement by op, cost by depth (time and size of each representation: the
+swell, measured), the logistic-map swell table and the training section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+from toygrad import OPS
+
+from . import swell, training as training_module
+from .check import VERDICTS
+from .errors import UsageError
+from .output import add_output_options, fmt_error, fmt_time, table, write_json
+from .sweep import executor_for, make_tasks, run_sweep
+
+NAME = "report"
+HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
+
+DEFAULTS = {"n": 20, "depth": "1..6", "points": 3, "vars": 3}
+QUICK = {"n": 5, "depth": "1..4"}
+
+
+def parse_range(text: str) -> list[int]:
+    """``"1..6"`` or ``"3"`` or ``"1,3,5"`` as a list of positive integers."""
+    try:
+        if ".." in text:
+            lo, hi = (int(p) for p in text.split(".."))
+            values = list(range(lo, hi + 1))
+        else:
+            values = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise UsageError(f"--depth takes a range like 1..6, a number, or a list like 1,3,5; got {text!r}") from None
+    if not values or min(values) < 1:
+        raise UsageError(f"--depth needs depths of at least 1, got {text!r}")
+    return values
+
+
+def parse_ops(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return tuple(OPS)
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in OPS]
+    if unknown or not names:
+        raise UsageError(f"--ops: unknown op {', '.join(unknown) or '(none given)'}; choose from {','.join(OPS)}")
+    return names
+
+
+def _positive(name: str):
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} takes a whole number, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        return value
+
+    return read
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random functions (default 0)")
+    parser.add_argument("--n", type=_positive("--n"), help=f"functions per depth (default {DEFAULTS['n']})")
+    parser.add_argument("--depth", help=f"depths, as a range like 1..6 (default {DEFAULTS['depth']})")
+    parser.add_argument("--points", type=_positive("--points"), help="points per function (default 3)")
+    parser.add_argument("--vars", type=_positive("--vars"), help="variables per function (default 3)")
+    parser.add_argument("--ops", help="comma-separated ops to draw from (default: the whole table)")
+    parser.add_argument("--workers", type=_positive("--workers"), default=1, help="processes to use (default 1)")
+    parser.add_argument("--quick", action="store_true", help="a small sweep that finishes in seconds")
+    parser.add_argument("--no-training", action="store_true", help="leave out the training section")
+    add_output_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = {**DEFAULTS, **(QUICK if args.quick else {})}
+    n = args.n or settings["n"]
+    depths = parse_range(args.depth or settings["depth"])
+    ops = parse_ops(args.ops)
+    points = args.points or settings["points"]
+    variables = args.vars or settings["vars"]
+    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points)
+
+    started = time.perf_counter()
+    with executor_for(args.workers) as executor:
+        result = run_sweep(tasks, executor=executor)
+    sweep_seconds = time.perf_counter() - started
+
+    functions = result.functions
+    rows = result.rows
+    tables: dict[str, Any] = {
+        "agreement_by_depth": agreement_by_depth(functions),
+        "agreement_by_op": agreement_by_op(functions),
+        "cost_by_depth": cost_by_depth(functions),
+    }
+    swell_rows = swell.measure(8)
+    tables["swell"] = swell_rows
+    out = [
+        f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
+        f"{variables} variables; errors are relative to the exact symbolic gradient",
+        table(_rows(tables["agreement_by_depth"]), list(tables["agreement_by_depth"][0]), args.format),
+        "",
+        "Agreement by op (functions that contain the op)",
+        table(_rows(tables["agreement_by_op"]), list(tables["agreement_by_op"][0]), args.format),
+        "",
+        "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
+        table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
+        "",
+        "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
+        swell.render(swell_rows, args.format),
+    ]
+    training = None
+    if not args.no_training and hasattr(training_module, "training_section"):
+        training = training_module.training_section(seed=args.seed, quick=args.quick)
+        out += ["", training_module.render_section(training, args.format)]
+
+    counts = Counter(r["verdict"] for r in rows)
+    disagreements = [r for r in rows if r["verdict"] == "disagree"]
+    if disagreements:
+        out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
+        out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
+    out += ["", _summary(len(functions), counts, sweep_seconds, result.complete)]
+    print("\n".join(out))
+    if args.json:
+        write_json(args.json, {
+            "command": "report",
+            "settings": {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
+                         "ops": list(ops)},
+            "complete": result.complete,
+            "pending": result.pending,
+            "summary": dict(counts),
+            "tables": tables,
+            "training": training,
+            "functions": functions,
+            "time_sweep_seconds": sweep_seconds,
+        })
+    return 1 if disagreements else 0
+
+
+# -------------------------------------------------------------- aggregation
+
+
+def _median(xs: Sequence[float]) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def _max(xs: Sequence[float]) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return max(xs) if xs else None
+
+
+def _rows(dicts: list[dict[str, Any]]) -> list[list[Any]]:
+    return [list(d.values()) for d in dicts]
+
+
+def _point(row: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v!r}" for k, v in row["point"].items())
+
+
+def _compared(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows where the exact gradient exists (everything but out-of-domain)."""
+    return [r for r in rows if r["verdict"] != "out-of-domain" and r["exact"]]
+
+
+def agreement_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for depth in sorted({f["depth"] for f in functions}):
+        fs = [f for f in functions if f["depth"] == depth]
+        rows = [r for f in fs for r in f["rows"]]
+        compared = _compared(rows)
+        counts = Counter(r["verdict"] for r in rows)
+        out.append({
+            "depth": depth,
+            "functions": len(fs),
+            "points": len(rows),
+            "AD max err": fmt_error(_max([r["error_ad"] for r in compared])),
+            "AD median": fmt_error(_median([r["error_ad"] for r in compared])),
+            "FD max err": fmt_error(_max([r["error_fd"] for r in compared])),
+            "FD median": fmt_error(_median([r["error_fd"] for r in compared])),
+            **{v: counts.get(v, 0) for v in VERDICTS},
+        })
+    return out
+
+
+def agreement_by_op(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for name in OPS:
+        fs = [f for f in functions if name in f["ops"]]
+        rows = [r for f in fs for r in f["rows"]]
+        compared = _compared(rows)
+        counts = Counter(r["verdict"] for r in rows)
+        out.append({
+            "op": name,
+            "functions": len(fs),
+            "points": len(rows),
+            "AD max err": fmt_error(_max([r["error_ad"] for r in compared])),
+            "FD max err": fmt_error(_max([r["error_fd"] for r in compared])),
+            **{v: counts.get(v, 0) for v in VERDICTS},
+        })
+    return out
+
+
+def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for depth in sorted({f["depth"] for f in functions}):
+        fs = [f for f in functions if f["depth"] == depth]
+        firsts = [f["rows"][0] for f in fs if f["rows"] and f["rows"][0]["sizes"]]
+        rows = [r for f in fs for r in f["rows"] if r["times"].get("ad") is not None]
+        total = sum(f["seconds"] for f in fs)
+        out.append({
+            "depth": depth,
+            "graph ops": _median([r["sizes"].get("graph_ops") for r in firsts]),
+            "tree ops": _median([r["sizes"].get("tree_ops") for r in firsts]),
+            "tree after cse": _median([r["sizes"].get("tree_ops_cse") for r in firsts]),
+            "DAG ops": _median([r["sizes"].get("dag_ops") for r in firsts]),
+            "time AD": fmt_time(_median([r["times"].get("ad") for r in rows])),
+            "time tree": fmt_time(_median([r["times"].get("tree") for r in firsts])),
+            "time DAG": fmt_time(_median([r["times"].get("dag") for r in firsts])),
+            "time lambdify": fmt_time(_median([r["times"].get("lambdify_eval") for r in rows])),
+            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
+            "time functions/s": f"{len(fs) / total:.1f}" if total else "-",
+        })
+    return out
+
+
+def _summary(n_functions: int, counts: Counter, seconds: float, complete: bool) -> str:
+    checks = sum(counts.values())
+    parts = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+    verdict = (
+        "Every AD gradient matches the exact symbolic one within the tolerance policy"
+        if not counts.get("disagree") else "SOME GRADIENTS DISAGREE (listed above)"
+    )
+    status = "" if complete else " (interrupted: partial results)"
+    return f"{checks} checks of {n_functions} functions in {seconds:.1f} s{status}: {parts}. {verdict}."
+
+
+def load_json(path: str) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None

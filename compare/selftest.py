@@ -1,0 +1,227 @@
+"""``python -m compare selftest``: plant bugs, and show that the harness catches every one.
+
+Mutants, planted in memory (never by editing files), one at a time:
+
+* for every op of the table: its derivative rules scaled by ``1 + 1e-6``; their
+  sign flipped; for binary ops, its arguments swapped (the rule for ``x`` is
+  the rule for ``y``, reading ``(y, x)``: the op takes its arguments in the
+  other order);
+* ``pow`` with the exponent off by one in its rule (``y x**y`` for ``y x**(y-1)``);
+* the engine assigning a gradient instead of accumulating it (``backward()``
+  recompiled from its own source with ``+=`` turned into ``=``).
+
+The ground truth (exact symbolic gradients) and the tolerances are computed
+once, with the table intact; then each mutant reruns only automatic
+differentiation. A mutant is caught when any check disagrees. A mutant that
+computes exactly what the original does (swapping the arguments of ``add``)
+(swapping the arguments of ``add`` or ``mul``, which commute) cannot be caught
+by any test and is reported as equivalent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import inspect
+import random
+import textwrap
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from toygrad import OPS, Op, engine
+from toygrad.ops import BINARY
+
+from .check import check_function
+from .generate import generate
+from .output import add_output_options, progress, table, write_json
+
+NAME = "selftest"
+HELP = "plant bugs in the op table and the engine; every one must be caught"
+
+SCALE = 1 + 1e-6
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    description: str
+    plant: Callable[[], contextlib.AbstractContextManager]
+    op: str | None = None
+
+
+@contextlib.contextmanager
+def _patched_op(op: Op, **fields: Any) -> Iterator[None]:
+    """Replace fields of a (frozen) op row in place, and put them back."""
+    saved = {k: getattr(op, k) for k in fields}
+    try:
+        for k, v in fields.items():
+            object.__setattr__(op, k, v)
+        yield
+    finally:
+        for k, v in saved.items():
+            object.__setattr__(op, k, v)
+
+
+def _map_rules(op: Op, wrap: Callable[[Callable], Callable]) -> dict[str, Any]:
+    if op.arity is None:
+        return {"vjp": wrap(op.vjp)}
+    return {"rules": tuple(wrap(r) for r in op.rules)}
+
+
+def _scaled(rule: Callable) -> Callable:
+    def mutant(*a):
+        out = rule(*a)
+        return [d * SCALE for d in out] if isinstance(out, list) else out * SCALE
+
+    return mutant
+
+
+def _negated(rule: Callable) -> Callable:
+    def mutant(*a):
+        out = rule(*a)
+        return [-d for d in out] if isinstance(out, list) else -out
+
+    return mutant
+
+
+def _swapped(op: Op) -> dict[str, Any]:
+    """The rules of an op that takes its arguments in the other order: x's rule is y's, read with (y, x)."""
+    rx, ry = op.rules
+    return {"rules": (lambda g, out, x, y: ry(g, out, y, x), lambda g, out, x, y: rx(g, out, y, x))}
+
+
+class _AccumulateToAssign(ast.NodeTransformer):
+    """``node.grad += d``  ->  ``node.grad = d``: the classic accumulation bug."""
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        target = node.target
+        if isinstance(node.op, ast.Add) and isinstance(target, ast.Attribute) and target.attr == "grad":
+            return ast.copy_location(ast.Assign(targets=[target], value=node.value), node)
+        return node
+
+
+@contextlib.contextmanager
+def _assigning_engine() -> Iterator[None]:
+    original = engine.Value.backward
+    source = textwrap.dedent(inspect.getsource(original))
+    tree = ast.fix_missing_locations(_AccumulateToAssign().visit(ast.parse(source)))
+    namespace: dict[str, Any] = {}
+    exec(compile(tree, inspect.getsourcefile(original), "exec"), vars(engine), namespace)  # our own code, mutated
+    engine.Value.backward = namespace[original.__name__]
+    try:
+        yield
+    finally:
+        engine.Value.backward = original
+
+
+def mutants() -> list[Mutant]:
+    out = []
+    for op in OPS.values():
+        out.append(Mutant(f"{op.name} x(1+1e-6)", f"every rule of {op.name} scaled by 1 + 1e-6",
+                          lambda op=op: _patched_op(op, **_map_rules(op, _scaled)), op.name))
+        out.append(Mutant(f"{op.name} -rule", f"every rule of {op.name} with its sign flipped",
+                          lambda op=op: _patched_op(op, **_map_rules(op, _negated)), op.name))
+    for op in BINARY:
+        out.append(Mutant(f"{op.name} swapped", f"{op.name}'s rules with its arguments swapped",
+                          lambda op=op: _patched_op(op, **_swapped(op)), op.name))
+    pow_ = OPS["pow"]
+    out.append(Mutant("pow exponent-1", "pow's rule for x computes y x**y instead of y x**(y-1)",
+                      lambda: _patched_op(pow_, rules=(lambda g, out, x, y: g * y * x**y, pow_.rules[1])), "pow"))
+    out.append(Mutant("engine assigns", "backward() assigns each contribution instead of adding it",
+                      _assigning_engine))
+    return out
+
+
+def _equivalent(m: Mutant, rng: random.Random) -> bool:
+    """The mutant computes the same local derivatives as the original on random inputs."""
+    if m.op is None:
+        return False
+    op = OPS[m.op]
+    samples = []
+    for _ in range(20):
+        n = op.arity if op.arity is not None else 4
+        xs = [rng.uniform(*rng.choice(op.domain.intervals(i))) for i in range(n)]
+        out = op.forward(*xs) if op.arity is not None else op.forward(xs)
+        samples.append((xs, out))
+
+    def derivatives():
+        try:
+            if op.arity is None:
+                return [op.vjp(1.0, out, xs) for xs, out in samples]
+            return [[r(1.0, out, *xs) for r in op.rules] for xs, out in samples]
+        except (ArithmeticError, ValueError) as exc:
+            return repr(exc)
+
+    before = derivatives()
+    with m.plant():
+        after = derivatives()
+    return before == after
+
+
+def baseline(seed: int, per_op: int) -> list[tuple[Any, Any]]:
+    """(function, check) pairs with the table intact: the ground truth for every mutant."""
+    pairs = []
+    functions = []
+    for k, name in enumerate(OPS):
+        for i in range(per_op):
+            functions.append(generate(seed, depth=2 + i % 2, index=k * per_op + i, require=name))
+    for f in progress(functions, desc="ground truth"):
+        for c in check_function(f):
+            if c.verdict == "agree":
+                pairs.append((f, c))
+    return pairs
+
+
+def caught_by(pairs: list[tuple[Any, Any]]) -> str | None:
+    """The id of the first check whose AD gradient leaves the tolerance, if any."""
+    for f, c in pairs:
+        try:
+            g = f.build(c.point)
+            g.backward()
+        except (ArithmeticError, ValueError):
+            return f.id
+        grads = {v.label: v.grad for v in _variables(g)}
+        for name, e, tol in zip(c.point, c.exact, c.tolerance):
+            if not abs(grads.get(name, 0.0) - e) <= tol:
+                return f.id
+    return None
+
+
+def _variables(g):
+    from toygrad import variables
+
+    return variables(g)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=0, help="seed of the functions (default 0)")
+    parser.add_argument("--per-op", type=int, default=3, help="functions built around each op (default 3)")
+    add_output_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    pairs = baseline(args.seed, args.per_op)
+    rng = random.Random(args.seed)
+    rows = []
+    for m in progress(mutants(), desc="mutants"):
+        if _equivalent(m, rng):
+            rows.append({"mutant": m.name, "planted bug": m.description, "result": "equivalent", "caught by": "-"})
+            continue
+        with m.plant():
+            hit = caught_by(pairs)
+        rows.append({"mutant": m.name, "planted bug": m.description,
+                     "result": "caught" if hit else "SURVIVED", "caught by": hit or "-"})
+    survived = [r for r in rows if r["result"] == "SURVIVED"]
+    caught = sum(r["result"] == "caught" for r in rows)
+    equivalent = sum(r["result"] == "equivalent" for r in rows)
+    print(f"Mutants planted in memory; ground truth: {len(pairs)} agreeing checks of {len({f.id for f, _ in pairs})} "
+          "functions, exact symbolic gradients")
+    print(table([list(r.values()) for r in rows], list(rows[0]), args.format))
+    print(f"\n{caught} caught, {len(survived)} survived, {equivalent} equivalent (they compute exactly what the "
+          f"original does) in {time.perf_counter() - started:.1f} s")
+    if args.json:
+        write_json(args.json, {"command": "selftest", "mutants": rows, "checks": len(pairs)})
+    return 1 if survived else 0
