@@ -34,7 +34,7 @@ from toygrad import Constant, DomainError, Value, topological, variables
 
 from .tolerance import error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference"]
+__all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference", "relative_error"]
 
 VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
 EPS = sys.float_info.epsilon
@@ -129,12 +129,18 @@ def _derive(graph: Value) -> _Symbolic:
     return _Symbolic(truth, name, dag, compiled, sizes, times)
 
 
-def _relative(measured: Sequence[float], truth: Sequence[float]) -> float:
-    """Norm-wise relative error: max |m_i - t_i| / max |t_i| (absolute when the truth is 0)."""
+def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Sequence[float] = ()) -> float:
+    """max |m_i - t_i| over the gradient's scale: the largest of |t_i| and ``scale``.
+
+    ``scale`` holds each component's sum of |products of local derivatives|
+    over all paths: the size of the terms that add up to the gradient. It is
+    the gradient's own size unless terms cancel, and keeps the error
+    meaningful when they cancel to 0 (``relu(x) / x`` has gradient 0).
+    """
     if not truth:
         return 0.0
-    scale = max(abs(t) for t in truth) or 1.0
-    return max(abs(m - t) for m, t in zip(measured, truth)) / scale
+    size = max([abs(t) for t in truth] + [abs(s) for s in scale]) or 1.0
+    return max(abs(m - t) for m, t in zip(measured, truth)) / size
 
 
 def _kink_arguments(graph: Value) -> list[tuple[str, float, float, int | None]]:
@@ -245,7 +251,9 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
             fd2.append(central_difference(f, xs, i, scale=2.0))
     except DomainError as exc:
         fd = fd2 = [math.nan] * len(xs)
-        crossed.append(f"domain ({exc})")
+        stencil_left_domain = str(exc)
+    else:
+        stencil_left_domain = ""
     result.times["fd"] = time.perf_counter() - t
     result.fd = fd
     fd_tol = [
@@ -253,11 +261,14 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
         for a, b, x, e in zip(fd, fd2, xs, result.exact)
     ]
 
-    result.error_ad = _relative(result.ad, result.exact)
-    result.error_fd = _relative(fd, result.exact)
-    result.error_symbolic_float = _relative(result.symbolic_float, result.exact)
+    scale = bounds.magnitude
+    result.error_ad = relative_error(result.ad, result.exact, scale)
+    result.error_fd = relative_error(fd, result.exact, scale)
+    result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
     exact_nodes = _exact_nodes(graph, point, env, forward)
-    result.verdict, result.reason = _verdict(result, bounds.value_tolerance(), fd_tol, kinks, exact_nodes, crossed)
+    result.verdict, result.reason = _verdict(
+        result, bounds.value_tolerance(), fd_tol, kinks, exact_nodes, crossed, stencil_left_domain
+    )
     return result
 
 
@@ -267,7 +278,7 @@ def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
     return [by_name.get(n, 0.0) for n in names]
 
 
-def _verdict(r: Check, value_tol: float, fd_tol, kinks, exact_nodes, crossed) -> tuple[str, str]:
+def _verdict(r: Check, value_tol: float, fd_tol, kinks, exact_nodes, crossed, left_domain: str) -> tuple[str, str]:
     for name, a, at, pos in kinks:
         e = exact_nodes[pos] if pos is not None else a
         if _side(a, at) != _side(e, at):
@@ -285,6 +296,8 @@ def _verdict(r: Check, value_tol: float, fd_tol, kinks, exact_nodes, crossed) ->
         return "non-smooth", "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
     if crossed:
         return "non-smooth", f"the finite-difference step crosses the kink of {crossed[0]}"
+    if left_domain:
+        return "non-smooth", f"the finite-difference step leaves the domain ({left_domain})"
     for n, d, e, t in zip(r.point, r.fd, r.exact, fd_tol):
         if not abs(d - e) <= t:
             return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"

@@ -56,7 +56,7 @@ class RandomFunction:
     knobs: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def build(self, point: Sequence[float] | Mapping[str, float]) -> Value:
-        """The toygrad graph at ``point`` (a sequence in variable order, or names to numbers)."""
+        """The toygrad graph at ``point`` (a sequence in variable order, or names to numbers or Values)."""
         if isinstance(point, Mapping):
             missing = [v for v in self.variables if v not in point]
             if missing:
@@ -64,7 +64,7 @@ class RandomFunction:
             point = [point[v] for v in self.variables]
         if len(point) != len(self.variables):
             raise ValueError(f"{self.id} takes {len(self.variables)} values, got {len(point)}")
-        values: list[Value] = [Value(x, label=name) for name, x in zip(self.variables, point)]
+        values: list[Value] = [x if isinstance(x, Value) else Value(x, label=name) for name, x in zip(self.variables, point)]
         for name, args in self.nodes:
             values.append(apply(name, *(values[a.index] if isinstance(a, Ref) else a for a in args)))
         return values[-1]
@@ -162,13 +162,29 @@ def generate(
         raise ValueError(f"unknown op(s) {', '.join(unknown)}; the table has {', '.join(OPS)}")
     if not ops:
         raise ValueError("ops must name at least one op")
-    rng = random.Random(f"{seed}:{depth}:{index}:{variables}:{','.join(ops)}:{share}:{points}:{width}:{require}")
+    key = f"{seed}:{depth}:{index}:{variables}:{','.join(ops)}:{share}:{points}:{width}:{require}"
+    rejected = 0
+    for attempt in range(_TRIES):  # with ``require``, redraw the whole function until its output fits
+        rng = random.Random(f"{key}:{attempt}" if attempt else key)
+        sample, nodes, fitted, misses = _draw(rng, depth, variables, ops, share, points, width, require)
+        rejected += misses
+        if fitted:
+            break
+    knobs = dict(variables=variables, ops=list(ops), share=share, points=points, width=width, require=require)
     names = tuple(f"x{i}" for i in range(variables))
-    sample = [tuple(round(rng.uniform(-2.0, 2.0), 3) for _ in names) for _ in range(points)]
+    return RandomFunction(f"{seed}:{depth}:{index}", names, tuple(_prune(nodes, variables)), tuple(sample), rejected,
+                          knobs)
+
+
+def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], share: float, points: int,
+          width: int, require: str | None) -> tuple[list, list, bool, int]:
+    """One try: sample points, then nodes level by level; whether the output is the required op."""
+    sample = [tuple(round(rng.uniform(-2.0, 2.0), 3) for _ in range(variables)) for _ in range(points)]
     columns: list[list[float]] = [[p[i] for p in sample] for i in range(variables)]
     levels = [0] * variables
     nodes: list[tuple[str, tuple]] = []
     rejected = 0
+    fitted = True
     for level in range(1, depth + 1):
         count = 1 if level == depth else rng.randint(1, width)
         previous = [k for k, lv in enumerate(levels) if lv == level - 1]
@@ -184,12 +200,11 @@ def generate(
             else:  # nothing fitted: a node that always does
                 name, args = "add", (Ref(rng.choice(previous)), rng.choice(_CONSTANTS))
                 values = [x + args[1] for x in columns[args[0].index]]
+                fitted = fitted and not (require and level == depth)
             nodes.append((name, args))
             columns.append(values)
             levels.append(level)
-    knobs = dict(variables=variables, ops=list(ops), share=share, points=points, width=width, require=require)
-    nodes = _prune(nodes, variables)
-    return RandomFunction(f"{seed}:{depth}:{index}", names, tuple(nodes), tuple(sample), rejected, knobs)
+    return sample, nodes, fitted, rejected
 
 
 def _draw_args(rng: random.Random, op: Op, previous: list[int], n: int, n_vars: int, share: float) -> tuple:

@@ -33,7 +33,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], fmt: str = "simple") -> str:
-    return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=False, floatfmt="g", missingval="-")
+    align = ("left",) + ("right",) * (len(headers) - 1)
+    return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True, missingval="-", colalign=align)
 
 
 def _plain(value: Any) -> Any:

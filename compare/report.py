@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from toygrad import OPS
 
-from . import swell, training as training_module
+from . import second_order, swell, training as training_module
 from .check import VERDICTS
 from .errors import UsageError
 from .output import add_output_options, fmt_error, fmt_time, table, write_json
@@ -76,6 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vars", type=_positive("--vars"), help="variables per function (default 3)")
     parser.add_argument("--ops", help="comma-separated ops to draw from (default: the whole table)")
     parser.add_argument("--workers", type=_positive("--workers"), default=1, help="processes to use (default 1)")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=1,
+                        help="2 adds Hessians (AD over AD vs SymPy vs finite differences), forward mode, "
+                             "and the forward/reverse crossover")
     parser.add_argument("--quick", action="store_true", help="a small sweep that finishes in seconds")
     parser.add_argument("--no-training", action="store_true", help="leave out the training section")
     add_output_options(parser)
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
-    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points)
+    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order)
 
     started = time.perf_counter()
     with executor_for(args.workers) as executor:
@@ -118,6 +121,21 @@ def run(args: argparse.Namespace) -> int:
         "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
         swell.render(swell_rows, args.format),
     ]
+    if args.order >= 2:
+        by_depth: dict[int, list] = {}
+        for f in functions:
+            by_depth.setdefault(f["depth"], []).extend(f["second_order"])
+        tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
+        tables["crossover"] = second_order.crossover()
+        out += [
+            "",
+            "Second derivatives by depth: Hessian by AD over AD and by finite differences of the gradient, "
+            "against SymPy's exact Hessian; first derivatives by forward and by reverse mode against the exact ones",
+            table(_rows(tables["second_order_by_depth"]), list(tables["second_order_by_depth"][0]), args.format),
+            "",
+            "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
+            table(_rows(tables["crossover"]), list(tables["crossover"][0]), args.format),
+        ]
     training = None
     if not args.no_training and hasattr(training_module, "training_section"):
         training = training_module.training_section(seed=args.seed, quick=args.quick)
@@ -125,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
 
     counts = Counter(r["verdict"] for r in rows)
     disagreements = [r for r in rows if r["verdict"] == "disagree"]
+    disagreements += [r for f in functions for r in f.get("second_order", []) if r["verdict"] == "disagree"]
     if disagreements:
         out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
         out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))

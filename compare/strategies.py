@@ -24,7 +24,13 @@ def _in_intervals(intervals) -> st.SearchStrategy[float]:
 def op_arguments(op: Op, nary: int = 3) -> st.SearchStrategy[tuple[float, ...]]:
     """Argument tuples for ``op`` drawn from its sampling domain (smooth, away from kinks).
 
-    n-ary ops get ``nary`` arguments (``2 * nary`` for ``dot``).
+    An n-ary op gets ``nary`` groups of arguments, a group being the multiple
+    its row's ``nary = (least, multiple)`` asks for (``sum``: 3 arguments,
+    ``dot``: 6, three weights and three inputs), and never fewer than ``least``.
     """
-    n = op.arity if op.arity is not None else (2 * nary if op.name == "dot" else nary)
+    if op.arity is not None:
+        n = op.arity
+    else:
+        least, multiple = op.nary
+        n = multiple * max(nary, -(-least // multiple))
     return st.tuples(*[_in_intervals(op.domain.intervals(i)) for i in range(n)])

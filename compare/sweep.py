@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from .check import check_function
 from .generate import DEFAULT_OPS, generate
 from .output import progress as progress_bar
+from .second_order import check_hessian
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]
 
@@ -39,6 +40,7 @@ class Task:
     variables: int = 3
     ops: tuple[str, ...] = DEFAULT_OPS
     points: int = 3
+    order: int = 1
 
     @property
     def id(self) -> str:
@@ -46,10 +48,16 @@ class Task:
 
 
 def make_tasks(
-    seed: int, depths: Iterable[int], n: int, variables: int = 3, ops: Sequence[str] = DEFAULT_OPS, points: int = 3
+    seed: int,
+    depths: Iterable[int],
+    n: int,
+    variables: int = 3,
+    ops: Sequence[str] = DEFAULT_OPS,
+    points: int = 3,
+    order: int = 1,
 ) -> list[Task]:
-    """``n`` functions at each depth, in a fixed order."""
-    return [Task(seed, d, i, variables, tuple(ops), points) for d in depths for i in range(n)]
+    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode."""
+    return [Task(seed, d, i, variables, tuple(ops), points, order) for d in depths for i in range(n)]
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -57,6 +65,7 @@ def run_task(task: Task) -> dict[str, Any]:
     start = time.perf_counter()
     f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points)
     checks = check_function(f)
+    second = check_hessian(f) if task.order >= 2 else []
     return {
         "id": task.id,
         "depth": task.depth,
@@ -64,6 +73,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "rejected": f.rejected,
         "ops": sorted(f.ops),
         "rows": [dict(c.to_dict(), depth=task.depth) for c in checks],
+        "second_order": second,
         "seconds": time.perf_counter() - start,
     }
 

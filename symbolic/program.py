@@ -32,9 +32,10 @@ from .convert import exact, symbols_of
 
 __all__ = ["Program", "SymbolicDomainError", "SymbolicLimitError", "EXACT_DIGITS"]
 
-#: significant digits of "exact" evaluation: inputs are exact rationals, every
-#: irrational intermediate is evaluated to this many digits (far beyond a double)
+#: significant digits of "exact" evaluation: inputs are the floats' exact binary
+#: values and every intermediate is evaluated to this many digits (a double has 16)
 EXACT_DIGITS = 50
+_GUARD_DIGITS = 20
 
 
 class SymbolicDomainError(ValueError):
@@ -156,14 +157,15 @@ class Program:
         return len(self.bindings)
 
     # -------------------------------------------------------------- evaluate
-    def _point(self, point: Mapping[Any, Any]) -> dict[sp.Symbol, sp.Expr]:
+    def _point(self, point: Mapping[Any, Any], digits: int) -> dict[sp.Symbol, sp.Expr]:
         by_name = {s.name: s for s in self.inputs}
         env = {}
         for key, v in point.items():
             s = key if isinstance(key, sp.Symbol) else by_name.get(key)
             if s is None:
                 continue
-            env[s] = v if isinstance(v, sp.Rational) else exact(v)
+            # a float's exact binary value, carried with more digits than it has: no rounding
+            env[s] = sp.Float(v if isinstance(v, sp.Rational) else exact(v), digits + _GUARD_DIGITS)
         missing = [s.name for s in self.inputs if s not in env]
         if missing:
             raise ValueError(f"no value given for {', '.join(missing)}")
@@ -172,16 +174,20 @@ class Program:
     def evaluate(self, point: Mapping[Any, Any], digits: int = EXACT_DIGITS) -> list[sp.Expr]:
         """The outputs at ``point`` (symbols or names to numbers), "exactly".
 
-        Inputs become exact rationals (a float's binary value); rational
-        intermediates stay exact and irrational ones are evaluated to ``digits``
-        significant digits. Raises :class:`SymbolicDomainError` if a value is
-        not a finite real.
+        Each input is the exact binary value of its float (a double has 53
+        bits, about 16 digits, so ``digits + 20`` digits hold it without
+        rounding), and everything after it is computed by SymPy/mpmath to at
+        least ``digits`` significant digits, far beyond a double's 16: exact
+        for the purpose of judging float results. (Exact rational arithmetic
+        would be truly exact, but a float exponent such as ``x**1.234`` is a
+        rational with a 2**52 denominator, whose exact power never finishes.)
+        Raises :class:`SymbolicDomainError` if a value is not a finite real.
         """
         return self.trace(point, digits)[1]
 
     def trace(self, point: Mapping[Any, Any], digits: int = EXACT_DIGITS) -> tuple[dict, list[sp.Expr]]:
         """Like :meth:`evaluate`, also returning every binding's value (symbol to number)."""
-        env = self._point(point)
+        env = self._point(point, digits)
         for s, rhs in self.bindings:
             env[s] = _number(rhs.xreplace(env), digits, rhs)
         return env, [_number(o.xreplace(env), digits, o) for o in self.outputs]
