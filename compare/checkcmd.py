@@ -18,6 +18,7 @@ from .check import Check, check_function
 from .errors import UsageError
 from .generate import generate, parse_id
 from .output import add_output_options, fmt_error, fmt_time, table, write_json
+from .second_order import check_hessian
 
 NAME = "check"
 HELP = "check one formula at one point: AD, exact symbolic, lambdify and finite differences"
@@ -67,6 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", metavar="POINT", help="the point, as name=value pairs: x=1,y=2")
     parser.add_argument("--id", metavar="SEED:DEPTH:INDEX", help="check a function of a report by its id instead")
     parser.add_argument("--vars", type=int, default=3, help="with --id: variables per function, as in the report")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=1,
+                        help="2 also prints the Hessian by AD over AD, exactly (SymPy) and by finite differences")
     add_output_options(parser)
 
 
@@ -90,7 +93,7 @@ def _subject(args: argparse.Namespace) -> tuple[Any, list[list[float]]]:
     try:
         subject = FormulaSubject(parse(args.expr))
     except ParseError as exc:
-        raise UsageError(f"the formula does not parse: {exc.reason} at position {exc.position}") from None
+        raise UsageError(f"the formula does not parse: {exc.reason}") from None
     if not subject.variables:
         raise UsageError("the formula has no variables to differentiate")
     if args.at is None:
@@ -142,6 +145,25 @@ def run(args: argparse.Namespace) -> int:
         if c.verdict == "out-of-domain":
             raise UsageError(f"the point is outside the domain: {c.reason}")
     print("\n\n".join(render(c, args.format) for c in checks))
+    second = check_hessian(subject, points) if args.order == 2 else []
+    for row in second:
+        print("\n" + render_hessian(row, args.format))
     if args.json:
-        write_json(args.json, {"command": "check", "checks": [c.to_dict() for c in checks]})
-    return 1 if any(c.verdict == "disagree" for c in checks) else 0
+        write_json(args.json, {"command": "check", "checks": [c.to_dict() for c in checks], "second_order": second})
+    return 1 if any(c.verdict == "disagree" for c in checks) or any(r["verdict"] == "disagree" for r in second) else 0
+
+
+def render_hessian(row: dict[str, Any], fmt: str) -> str:
+    """The Hessian by each method, side by side, and the verdict."""
+    if "exact" not in row:
+        return f"Hessian: {row['verdict']} ({row['reason']})"
+    names = [n for n in row["point"]][: len(row["exact"])]
+    lines = ["Hessian (row i, column j: d2/dxi dxj)"]
+    for title, key in (("AD over AD", "ad"), ("exact (SymPy)", "exact"), ("finite differences of the gradient", "fd")):
+        lines += [title, table([[n, *r] for n, r in zip(names, row[key])], ["", *names], fmt)]
+    lines.append(
+        f"Hessian verdict: {row['verdict']}" + (f" ({row['reason']})" if row["reason"] else "")
+        + f"; gradient by forward mode off by {fmt_error(row['error_forward'])}, "
+        f"by reverse mode by {fmt_error(row['error_reverse'])} (relative to the exact one)"
+    )
+    return "\n".join(lines)

@@ -56,7 +56,10 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
         with os.fdopen(fd, "w") as fh:
             json.dump(_plain(data), fh, indent=1, sort_keys=True, allow_nan=False)
             fh.write("\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -81,6 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and the forward/reverse crossover")
     parser.add_argument("--quick", action="store_true", help="a small sweep that finishes in seconds")
     parser.add_argument("--no-training", action="store_true", help="leave out the training section")
+    parser.add_argument("--resume", metavar="PATH",
+                        help="continue the interrupted run whose JSON is at PATH (same options); "
+                             "finished functions are not redone, and the JSON is written back there")
     add_output_options(parser)
 
 
@@ -92,10 +96,14 @@ def run(args: argparse.Namespace) -> int:
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
     tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order)
+    settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
+                "ops": list(ops), "order": args.order}
+    done = _resumable(args.resume, settings) if args.resume else {}
+    json_path = args.json or args.resume
 
     started = time.perf_counter()
     with executor_for(args.workers) as executor:
-        result = run_sweep(tasks, executor=executor)
+        result = run_sweep(tasks, executor=executor, done=done)
     sweep_seconds = time.perf_counter() - started
 
     functions = result.functions
@@ -105,8 +113,6 @@ def run(args: argparse.Namespace) -> int:
         "agreement_by_op": agreement_by_op(functions),
         "cost_by_depth": cost_by_depth(functions),
     }
-    swell_rows = swell.measure(8)
-    tables["swell"] = swell_rows
     out = [
         f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
         f"{variables} variables; errors are relative to the exact symbolic gradient",
@@ -117,11 +123,15 @@ def run(args: argparse.Namespace) -> int:
         "",
         "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
         table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
-        "",
-        "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
-        swell.render(swell_rows, args.format),
     ]
-    if args.order >= 2:
+    if result.complete:
+        tables["swell"] = swell.measure(8)
+        out += [
+            "",
+            "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
+            swell.render(tables["swell"], args.format),
+        ]
+    if args.order >= 2 and result.complete:
         by_depth: dict[int, list] = {}
         for f in functions:
             by_depth.setdefault(f["depth"], []).extend(f["second_order"])
@@ -137,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
             table(_rows(tables["crossover"]), list(tables["crossover"][0]), args.format),
         ]
     training = None
-    if not args.no_training and hasattr(training_module, "training_section"):
+    if not args.no_training and result.complete and hasattr(training_module, "training_section"):
         training = training_module.training_section(seed=args.seed, quick=args.quick)
         out += ["", training_module.render_section(training, args.format)]
 
@@ -149,11 +159,10 @@ def run(args: argparse.Namespace) -> int:
         out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
     out += ["", _summary(len(functions), counts, sweep_seconds, result.complete)]
     print("\n".join(out))
-    if args.json:
-        write_json(args.json, {
+    if json_path:
+        write_json(json_path, {
             "command": "report",
-            "settings": {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
-                         "ops": list(ops)},
+            "settings": settings,
             "complete": result.complete,
             "pending": result.pending,
             "summary": dict(counts),
@@ -162,7 +171,23 @@ def run(args: argparse.Namespace) -> int:
             "functions": functions,
             "time_sweep_seconds": sweep_seconds,
         })
+    if not result.complete:
+        print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
+              + (f"; continue with: python -m compare report ... --resume {json_path}" if json_path else
+                 "; run with --json PATH to be able to resume"), file=sys.stderr)
+        return 130
     return 1 if disagreements else 0
+
+
+def _resumable(path: str, settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The finished functions of an interrupted run, if it was run with the same settings."""
+    data = load_json(path)
+    if data.get("command") != "report" or "functions" not in data:
+        raise UsageError(f"{path} is not the JSON of a report")
+    if data.get("settings") != settings:
+        theirs = data.get("settings")
+        raise UsageError(f"{path} was made with other settings ({theirs}); resume with the same options")
+    return {f["id"]: f for f in data["functions"]}
 
 
 # -------------------------------------------------------------- aggregation
