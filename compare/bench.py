@@ -19,15 +19,19 @@ How it keeps the figures honest:
   that says "gc off"), but the objects alive before a measurement starts are
   collected and frozen (``gc.freeze``), so the collector walks only the objects
   the engine makes. Otherwise a large heap left by an unrelated import (torch
-  adds ~170k objects, SymPy ~40k) makes every collection during the
-  measurement walk it, and triples the chain's forward time.
+  adds ~150k objects, SymPy ~40k) makes every collection during the
+  measurement walk it: the chain's forward took about 4x longer.
 * Engines are timed in order of the weight of their import: toygrad first,
   then micrograd, then torch, imported only when it is timed (availability is
   checked with ``importlib.util.find_spec``, which imports nothing).
-* PyTorch gets one untimed warm-up step (its first call sets up its kernels).
+* PyTorch gets one untimed warm-up step (its first call sets up its kernels)
+  and one thread, like the Python engines: on a busy machine its thread pool
+  otherwise makes its figures swing tenfold.
 
 The ratios are what to read: these machines are noisy. micrograd and torch
-come from the ``bench`` extra: ``pip install -e '.[bench]'``.
+come from the ``bench`` extra: ``pip install -e '.[bench]'``. The exit status
+is 1 if toygrad and micrograd, from the same seed, reach different losses
+(a gap above 1e-9), else 0.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import argparse
 import contextlib
 import gc
 import importlib
+import importlib.metadata
 import importlib.util
 import random
 import statistics
@@ -56,7 +61,7 @@ __all__ = ["NAME", "HELP", "add_arguments", "run", "measure"]
 MICROGRAD_MAX_DEPTH = 900  # its recursive topological sort stops near Python's recursion limit
 MICROGRAD = "micrograd (gc on, as shipped)"
 MICROGRAD_GC_OFF = "micrograd (gc off)"
-TORCH = "torch (float64)"
+TORCH = "torch (float64, 1 thread)"
 NUMPY = "numpy by hand (floor)"
 
 
@@ -149,9 +154,18 @@ def time_demo(engine: str, X: list, y: list, steps: int, gc_enabled: bool = True
 
 
 def time_torch(X: list, y: list, steps: int) -> dict[str, Any]:
-    """The same step in PyTorch (float64, batched): one untimed warm-up step, then medians."""
+    """The same step in PyTorch (float64, batched, one thread like the others): a warm-up step, then medians."""
     import torch
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _time_torch(torch, X, y, steps)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _time_torch(torch: Any, X: list, y: list, steps: int) -> dict[str, Any]:
     torch.manual_seed(1337)
     model = torch.nn.Sequential(
         torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1)
@@ -261,6 +275,14 @@ def available(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
+def _version(name: str) -> str:
+    """The installed version of a distribution, read from its metadata (no import)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "installed"
+
+
 # ------------------------------------------------------------------- the run
 
 
@@ -274,6 +296,7 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
     from toygrad.data import moons
 
     have = {"micrograd": available("micrograd"), "torch": available("torch")}
+    versions = {name: _version(name) if have[name] else None for name in have}
     X, y = moons(100, noise=0.1, seed=0)
     X, y = X.tolist(), y.tolist()
     short = min(chain, MICROGRAD_MAX_DEPTH)
@@ -333,6 +356,7 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
     return {
         "python": sys.version.split()[0],
         "available": have,
+        "versions": versions,
         "repeats": repeats,
         "micrograd_repeats": micrograd_repeats,
         "chain": chains,
@@ -389,15 +413,15 @@ def run(args: argparse.Namespace) -> int:
                      on_stage=lambda stage: (bar.set_postfix_str(stage, refresh=False), bar.update()))
     bar.close()
 
-    print(f"python {result['python']}; micrograd {'0.1.0' if have['micrograd'] else 'not installed'}; "
-          f"torch {'yes' if have['torch'] else 'not installed'}; medians of {args.repeats} runs "
-          f"({args.micrograd_repeats} for micrograd's demo); gc on (as shipped) unless a row says otherwise, "
-          f"with the heap alive before each measurement frozen out of the collector's walk\n")
-    print(f"Deep chain v = v * 1.0001 ({max(1, args.repeats // 2)} runs): time per op node, forward and backward, "
-          "against toygrad at the same length; bytes per op node, its constant leaf included")
+    versions = "; ".join(f"{name} {result['versions'][name] or 'not installed'}" for name in ("micrograd", "torch"))
+    print(f"python {result['python']}; {versions}. Medians of {args.repeats} runs ({args.micrograd_repeats} for "
+          "micrograd's demo steps). The cycle collector is on, as shipped, except in the 'gc off' row; objects alive "
+          "before each measurement are frozen (gc.freeze), so it walks only the objects the engine makes.\n")
+    print(f"Deep chain v = v * 1.0001, median of {max(1, args.repeats // 2)} runs: ns per op node forward and "
+          "backward, each against toygrad at the same length; bytes per op node, its constant leaf included")
     print(_table(result["chain"], CHAIN_COLUMNS, args.format))
-    print("\nDemo step: moons(100, noise 0.1), MLP(2, [16, 16, 1]), hinge + 1e-4 L2, one SGD step; "
-          "ms per step and against toygrad; backward includes zero_grad")
+    print("\nmicrograd's demo step (moons(100, noise 0.1), MLP(2, [16, 16, 1]), hinge + 1e-4 L2, one SGD step): "
+          "median ms per step and against toygrad; backward includes zero_grad")
     print(_table(result["demo"], DEMO_COLUMNS, args.format))
     print("\n" + summary_line(result))
     if args.json:

@@ -11,7 +11,8 @@ The grammar is read off the op table: each row prints through its ``syntax``
 template, and this module reads the templates back, so a new row is parsed with
 no edit here.
 
-- ``name({0})``, ``name({0}, {1})``, ... and ``name({})`` (n-ary): a call.
+- ``name({0})``, ``name({0}, {1})``, ... and ``name({})`` (n-ary): a call,
+  taking the counts of arguments the row accepts (``Op.accepts``).
 - ``{0} <symbol> {1}``: an infix operator with the row's precedence; it is
   right-associative when its left operand must bind tighter than the row
   itself (``**``), else left-associative.
@@ -32,7 +33,7 @@ import keyword
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from toygrad import OPS, Op, Value, apply
 from toygrad.ops import ATOM
@@ -146,14 +147,6 @@ _SPACE = re.compile(r"[ \t\r\n\f\v]*")
 _NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _GLUED_TO_NUMBER = re.compile(r"[A-Za-z0-9_.]")
-
-#: n-ary rows whose count of arguments has a rule beyond "at least one". The op
-#: table does not record it (``toygrad.apply("dot", a, b, c)`` is accepted), so
-#: it is written here.
-_NARY_COUNTS: dict[str, tuple[Callable[[int], bool], str]] = {
-    "dot": (lambda n: n >= 2 and n % 2 == 0, "an even number (w1..wn, x1..xn) of arguments, at least 2"),
-}
-_AT_LEAST_ONE = (lambda n: n >= 1, "at least one argument")
 
 _HINTS = {
     "^": "write x**y for a power",
@@ -395,12 +388,10 @@ class _Parser:
             return
         args = tuple(self.operands[group.base :])
         del self.operands[group.base :]
-        if op.arity is None:
-            allowed, wanted = _NARY_COUNTS.get(op.name, _AT_LEAST_ONE)
-        else:
-            allowed, wanted = (lambda n: n == op.arity), f"{op.arity} argument{'s' * (op.arity != 1)}"
-        if not allowed(len(args)):
-            raise self.error(f"{group.name}() at position {group.pos} takes {wanted}, got {len(args)}", group.pos)
+        if not op.accepts(len(args)):
+            raise self.error(
+                f"{group.name}() at position {group.pos} takes {op.argument_counts()}, got {len(args)}", group.pos
+            )
         self.push(Node(op, args))
 
     def error(self, reason: str, pos: int) -> ParseError:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from toygrad import DomainError, Value, count_nodes
+from toygrad import OPS, DomainError, Value, count_nodes
 
 
 @pytest.mark.parametrize(
@@ -69,6 +69,34 @@ def test_operand_of_the_wrong_type_names_it():
 def test_label_must_be_a_string():
     with pytest.raises(TypeError, match="label"):
         Value(1.0, label=3)
+
+
+FUNCTION_NAMES = [op.name for op in OPS.values() if op.syntax.template.startswith(op.name + "(")]
+
+
+@pytest.mark.parametrize(
+    "label, why",
+    [("2x", "not an ASCII identifier"), ("x y", "not an ASCII identifier"), ("", "not an ASCII identifier"),
+     ("x-1", "not an ASCII identifier"), ("π", "not an ASCII identifier"), ("x\n", "not an ASCII identifier"),
+     ("lambda", "a Python keyword"), ("None", "a Python keyword"), ("if", "a Python keyword")]
+    + [(name, "a function of the op table") for name in FUNCTION_NAMES],
+)
+def test_label_that_a_formula_cannot_read_back_is_a_value_error(label, why):
+    with pytest.raises(ValueError) as info:
+        Value(1.0, label=label)
+    message = str(info.value)
+    assert f"label {label!r} is {why}" in message
+    assert "ASCII identifier ([A-Za-z_][A-Za-z0-9_]*)" in message and "sin" in message  # what is allowed
+
+
+def test_function_names_include_the_fused_rows_and_activations():
+    assert {"sin", "relu", "sum", "dot"} <= set(FUNCTION_NAMES)
+
+
+@pytest.mark.parametrize("label", ["x", "x_1", "_tmp", "speed", "X2", "add", "neg", "pow", "x0"])
+def test_identifiers_that_are_not_functions_are_labels(label):
+    assert Value(1.0, label=label).label == label
+    assert Value(1.0).label is None
 
 
 def test_no_silent_complex_or_nan():

@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import central_difference
 from toygrad import Value
-from toygrad.nn import MLP, Layer, Neuron
+from toygrad.nn import MLP, Layer, Module, Neuron
 
 
 def test_same_seed_draws_weights_in_micrograd_order():
@@ -100,3 +100,16 @@ def test_bad_sizes_are_rejected(bad):
 def test_unknown_activation_lists_the_choices():
     with pytest.raises(ValueError, match="tanh"):
         Neuron(2, activation="swish")
+
+
+@pytest.mark.parametrize("cls", [Module, Neuron, Layer, MLP])
+def test_public_methods_of_the_network_classes_have_docstrings(cls):
+    for name in ("parameters", "zero_grad"):
+        assert getattr(cls, name).__doc__, f"{cls.__name__}.{name}"
+
+
+def test_a_layer_of_one_neuron_feeds_the_next_layer_as_a_list():
+    random.seed(0)
+    model = MLP(2, [1, 3, 1])
+    assert isinstance(model.layers[0]([1.0, 2.0]), Value)
+    assert isinstance(model([1.0, 2.0]), Value)

@@ -191,6 +191,17 @@ def test_a_new_row_of_the_table_is_parsed_with_no_edit_of_the_parser(xyz):
         parse("cube(x)")
 
 
+def test_a_new_nary_row_is_parsed_with_the_argument_counts_of_its_table_entry(xyz):
+    triples = Op("triples", None, sum, lambda sp, *xs: sp.Add(*xs), everywhere(1),
+                 vjp=lambda g, out, xs: [g] * len(xs), nary=(3, 3), syntax=Syntax("triples({})", ATOM, ()))
+    table = {**OPS, "triples": triples}
+    assert len(parse("triples(x, y, z, x, y, z)", ops=table).nodes[-1].args) == 6
+    for count in (1, 2, 4, 5):
+        with pytest.raises(ParseError, match=f"triples\\(\\) at position 0 takes a number of arguments that is "
+                                             f"a multiple of 3, at least 3, got {count}"):
+            parse(f"triples({', '.join(['x'] * count)})", ops=table)
+
+
 def test_a_row_whose_syntax_the_parser_cannot_read_fails_loudly():
     with pytest.raises(TypeError, match="'brackets'"):
         parse("x", ops={**OPS, "brackets": _row("brackets", 1, "[{0}]")})
@@ -202,13 +213,7 @@ NAMES = ("x", "y", "z")
 
 
 def _in(intervals) -> st.SearchStrategy[float]:
-    # + 0.0 turns -0.0 into 0.0: formula prints the constant -0.0 as a power's base
-    # without parentheses ("-0.0**2.0"), which reads back as -(0.0**2.0).
-    return st.one_of(*[st.floats(lo, hi) for lo, hi in intervals]).map(lambda c: c + 0.0)
-
-
-def _prints_as_prefix(op: Op) -> bool:
-    return op.arity == 1 and not op.syntax.template.startswith(op.name + "(")
+    return st.one_of(*[st.floats(lo, hi) for lo, hi in intervals])  # -0.0 included
 
 
 @st.composite
@@ -216,17 +221,16 @@ def graphs(draw, max_ops: int = 10) -> Value:
     """A small graph over every row of the table, with shared nodes and constant leaves.
 
     Each step applies a random row to earlier nodes or to constants drawn
-    inside the row's domain; a step that leaves the domain anyway is skipped.
-    A prefix row (``-``) never gets a constant: formula prints neg(2.0) as
-    "-2.0", the same text as the constant -2.0.
+    inside the row's domain (-0.0 and the ``-`` of a constant included); a
+    step that leaves the domain anyway is skipped.
     """
     pool = [Value(draw(st.floats(0.2, 3.0)), label=name) for name in NAMES]
     for _ in range(draw(st.integers(1, max_ops))):
         op = draw(st.sampled_from(ROWS))
-        count = op.arity if op.arity is not None else 2 * draw(st.integers(1, 2))
+        count = draw(st.sampled_from([n for n in range(1, 5) if op.accepts(n)]))
         args = [
             draw(_in(op.domain.intervals(i)))
-            if not _prints_as_prefix(op) and draw(st.integers(0, 3)) == 0
+            if draw(st.integers(0, 3)) == 0
             else draw(st.one_of(st.just(pool[-1]), st.sampled_from(pool)))  # the newest node often: depth
             for i in range(count)
         ]
@@ -243,6 +247,35 @@ def test_parse_of_formula_rebuilds_the_same_graph(v):
     rebuilt = parse(formula(v)).build(env)
     assert shape(rebuilt) == shape(v)
     assert rebuilt.data == v.data
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda x: apply("neg", 2.0) * x,
+        lambda x: apply("neg", 0.0) * x,
+        lambda x: apply("neg", -0.0) * x,
+        lambda x: apply("pow", -0.0, 2.0) * x,
+        lambda x: apply("pow", apply("neg", 0.0), 2.0) * x,
+        lambda x: x ** apply("neg", 3.0),
+        lambda x: x * -0.0 - apply("neg", -0.0),
+    ],
+)
+def test_neg_of_a_constant_and_negative_zero_round_trip(build):
+    x = Value(1.5, label="x")
+    v = build(x)
+    assert shape(parse(formula(v)).build({"x": x})) == shape(v)
+
+
+@given(st.text(string.ascii_letters + string.digits + "_", min_size=1, max_size=8) | st.sampled_from(
+    [op.name for op in ROWS] + ["lambda", "None", "x y", "π"]))
+def test_every_label_a_value_accepts_reads_back_as_that_variable(label):
+    try:
+        x = Value(2.0, label=label)
+    except ValueError:
+        return
+    f = parse(formula(x * 3))
+    assert f.variables == (label,) and f.build({label: x}).args[0] is x
 
 
 def test_unlabelled_variables_round_trip_under_their_printed_names():

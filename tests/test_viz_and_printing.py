@@ -2,7 +2,7 @@
 
 import pytest
 
-from toygrad import Value, formula
+from toygrad import Value, apply, formula
 from toygrad.viz import to_dot
 
 
@@ -59,3 +59,33 @@ def test_formula_refuses_exponential_output():
         v = v * v
     with pytest.raises(ValueError, match="longer than"):
         formula(v, max_length=10_000)
+
+
+@pytest.mark.parametrize(
+    "build, text",
+    [
+        (lambda x: apply("neg", 2.0) * x, "-(2.0) * x"),  # not -2.0, the constant
+        (lambda x: apply("neg", 0.0) * x, "-(0.0) * x"),
+        (lambda x: apply("neg", 1e-05) + x, "-(1e-05) + x"),
+        (lambda x: apply("neg", -2.0) * x, "--2.0 * x"),
+        (lambda x: apply("neg", -0.0) * x, "--0.0 * x"),
+        (lambda x: apply("pow", apply("neg", 2.0), 2.0) * x, "(-(2.0))**2.0 * x"),
+        (lambda x: apply("neg", apply("pow", 2.0, x)), "-2.0**x"),
+    ],
+)
+def test_formula_of_neg_of_a_constant_differs_from_a_negative_constant(build, text):
+    assert formula(build(Value(1.5, label="x"))) == text
+
+
+@pytest.mark.parametrize(
+    "build, text",
+    [
+        (lambda x: apply("pow", -0.0, 2.0) * x, "(-0.0)**2.0 * x"),
+        (lambda x: apply("pow", -2.0, 2.0) * x, "(-2.0)**2.0 * x"),
+        (lambda x: apply("pow", 0.0, 2.0) * x, "0.0**2.0 * x"),
+        (lambda x: x ** apply("neg", -0.0), "x**--0.0"),
+        (lambda x: x * -0.0, "x * -0.0"),
+    ],
+)
+def test_formula_treats_negative_zero_as_a_negative_constant(build, text):
+    assert formula(build(Value(1.5, label="x"))) == text

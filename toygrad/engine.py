@@ -21,8 +21,10 @@ user makes are variables.
 
 from __future__ import annotations
 
+import keyword
 import math
 import numbers
+import re
 from typing import Any, Iterable, Sequence
 
 from .graph import topological
@@ -31,7 +33,6 @@ from .ops import OPS, UNARY, DomainError, Op
 __all__ = ["Value", "Constant", "apply", "sum", "dot", "DomainError"]
 
 _INF = math.inf
-_builtin_sum = sum
 
 
 def _as_float(x: Any, what: str) -> float:
@@ -81,11 +82,39 @@ def _lift(x: Any) -> "Value | Constant":
 _new_constant = Constant.__new__
 
 
+_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: names a formula reads as a call (``sin(x)``, ``sum(...)``): not labels
+_CALL_NAMES = frozenset(
+    m[1] for op in OPS.values() if (m := re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\(.*\)", op.syntax.template))
+)
+
+
+def _check_label(label: Any) -> None:
+    """A label must read back as a variable name in a formula (``symbolic.parse``)."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a string, got {type(label).__name__} {label!r}")
+    if not _LABEL.fullmatch(label):
+        why = "is not an ASCII identifier"
+    elif keyword.iskeyword(label):
+        why = "is a Python keyword"
+    elif label in _CALL_NAMES:
+        why = "is a function of the op table"
+    else:
+        return
+    raise ValueError(
+        f"label {label!r} {why}: a label is an ASCII identifier ([A-Za-z_][A-Za-z0-9_]*) that is "
+        f"neither a Python keyword nor a function of the op table ({', '.join(sorted(_CALL_NAMES))})"
+    )
+
+
 class Value:
     """A scalar node of the graph: ``Value(data, label=None)``.
 
     A Value you make is a variable leaf; ops on Values make op nodes. ``label``
-    names a variable in formulas and in SymPy.
+    names a variable in formulas and in SymPy, so it is one the formula
+    grammar reads back as a variable: an ASCII identifier (``speed``,
+    ``x_1``), not a Python keyword and not the name of a function of the op
+    table (``sin``, ``relu``, ``sum``, ...); anything else is a ``ValueError``.
 
     ``backward()`` adds d(self)/d(node) to ``.grad`` of every node it reaches.
     On variables this accumulates across calls, as in PyTorch: call
@@ -101,8 +130,8 @@ class Value:
         self.grad = 0.0
         self.op = None
         self.args = ()
-        if label is not None and not isinstance(label, str):
-            raise TypeError(f"label must be a string, got {type(label).__name__} {label!r}")
+        if label is not None:
+            _check_label(label)
         self.label = label
 
     # ------------------------------------------------------------ operators
@@ -302,10 +331,8 @@ def apply(op: Op | str, *args: Any) -> Value:
             op = OPS[op]
         except KeyError:
             raise ValueError(f"unknown op {op!r}; the op table has: {', '.join(OPS)}") from None
-    if op.arity is not None and len(args) != op.arity:
-        raise TypeError(f"{op.name} takes {op.arity} argument(s), got {len(args)}")
-    if op.arity is None and not args:
-        raise TypeError(f"{op.name} needs at least one argument")
+    if not op.accepts(len(args)):
+        raise TypeError(f"{op.name} takes {op.argument_counts()}, got {len(args)}")
     return _apply(op, tuple(map(_lift, args)))
 
 
@@ -366,6 +393,14 @@ def _overflow(op: Op, xs: Sequence[float]) -> DomainError:
 _MAX = 1.7976931348623157e308
 
 
+def _operands(values: Iterable[Any], what: str) -> tuple:
+    """``values`` (any iterable, a generator too) as a tuple of Values and Constants."""
+    try:
+        items = iter(values)
+    except TypeError:
+        raise TypeError(f"{what} needs an iterable of numbers or Values, got {type(values).__name__}") from None
+    return tuple(map(_lift, items))
+
 
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - toygrad.sum, like numpy.sum
     """The sum of values as one node (the ``sum`` row of the op table).
@@ -373,22 +408,28 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - toygrad.sum, like numpy
     >>> sum([Value(1.0), Value(2.0), 3]).data
     6.0
     """
-    values = tuple(map(_lift, values))
-    if not values:
-        raise ValueError("toygrad.sum needs at least one value")
+    values = _operands(values, "toygrad.sum")
+    if not _SUM.accepts(len(values)):
+        raise TypeError(f"toygrad.sum takes {_SUM.argument_counts()}, got {len(values)}")
     return _apply(_SUM, values)
 
 
-def dot(ws: Sequence[Any], xs: Sequence[Any]) -> Value:
+def dot(ws: Iterable[Any], xs: Iterable[Any]) -> Value:
     """w1*x1 + ... + wn*xn as one node (the ``dot`` row): a neuron's weighted sum.
+
+    ``ws`` and ``xs`` may be any iterables (generators too) of the same length.
 
     >>> dot([Value(1.0), Value(2.0)], [3, 4]).data
     11.0
     """
-    args = (*map(_lift, ws), *map(_lift, xs))
-    n = len(args) >> 1
-    if len(args) != 2 * n or not n or len(ws) != n:
-        raise ValueError(f"dot needs two non-empty sequences of the same length, got {len(ws)} and {len(xs)}")
+    ws = _operands(ws, "toygrad.dot (its weights)")
+    xs = _operands(xs, "toygrad.dot (its inputs)")
+    if len(ws) != len(xs):
+        raise ValueError(f"toygrad.dot needs weights and inputs of the same length, got {len(ws)} and {len(xs)}")
+    args = ws + xs
+    if not _DOT.accepts(len(args)):
+        raise TypeError(f"toygrad.dot takes {_DOT.argument_counts()} (w1..wn, x1..xn), "
+                        f"got {len(args)}: {len(ws)} weights and {len(xs)} inputs")
     return _apply(_DOT, args)
 
 

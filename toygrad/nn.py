@@ -37,9 +37,26 @@ class Module:
     """Anything with parameters: ``parameters()`` and ``zero_grad()``."""
 
     def parameters(self) -> list[Value]:
+        """The trainable Values of the module, in a fixed order (weights before bias, layer by layer).
+
+        >>> import random
+        >>> random.seed(0)
+        >>> [p.data for p in Neuron(2).parameters()][-1]  # the bias comes last, at 0
+        0.0
+        """
         return []
 
     def zero_grad(self) -> None:
+        """Set ``.grad`` of every parameter to 0, as before each ``backward()`` of a training step.
+
+        >>> import random
+        >>> random.seed(0)
+        >>> model = MLP(2, [3, 1])
+        >>> model([1.0, -1.0]).backward()
+        >>> model.zero_grad()
+        >>> {p.grad for p in model.parameters()}
+        {0.0}
+        """
         for p in self.parameters():
             p.grad = 0.0
 
@@ -72,6 +89,7 @@ class Neuron(Module):
         return _apply(OPS[self.activation], (act,)) if self.nonlin else act
 
     def parameters(self) -> list[Value]:
+        """The weights, then the bias."""
         return self.w + [self.b]
 
     def __repr__(self) -> str:
@@ -99,6 +117,7 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
+        """The parameters of every neuron, neuron by neuron."""
         return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
@@ -128,10 +147,11 @@ class MLP(Module):
         if len(x) != nin:
             raise ValueError(f"this MLP takes {nin} inputs, got {len(x)}")
         for layer in self.layers:
-            x = layer(x if isinstance(x, (list, tuple)) or hasattr(x, "__len__") else [x])
+            x = layer([x] if isinstance(x, Value) else x)  # a layer of one neuron returns a Value
         return x
 
     def parameters(self) -> list[Value]:
+        """The parameters of every layer, first layer first."""
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:

@@ -20,6 +20,13 @@ Derivative rules
     gradient for higher-order derivatives). The helpers :func:`sin`,
     :func:`cos`, :func:`log`, :func:`step` and :func:`sign` dispatch on the type.
 
+Argument counts
+    A fixed-arity op takes ``arity`` arguments. An n-ary op says which counts it
+    takes with ``nary = (least, multiple)``: at least ``least`` arguments, in a
+    count that is a multiple of ``multiple`` (``sum`` is ``(1, 1)``, ``dot`` is
+    ``(2, 2)``: w1..wn, x1..xn). :meth:`Op.accepts` tests a count and
+    :meth:`Op.argument_counts` says it in words, for error messages.
+
 SymPy translation
     ``sympy(sp, *args)`` is handed the sympy module, so that ``toygrad`` itself
     never imports SymPy. Only the forward expression lives here: SymPy finds
@@ -138,6 +145,9 @@ class Op:
     kinks: tuple[Kink, ...] = ()
     syntax: Syntax | None = None  # None: a call, ``name(x)``
     method: str | None = None
+    #: n-ary ops: (least, multiple), the counts of arguments they take; None for
+    #: fixed arity (n-ary rows default to (1, 1): any count from one)
+    nary: tuple[int, int] | None = None
     #: per argument: where the derivative with respect to that argument exists,
     #: checked when the argument is a variable (``x ** y`` needs ``x > 0``)
     grad_domain: tuple[Domain | None, ...] | None = None
@@ -147,13 +157,47 @@ class Op:
         if self.arity is None:
             if self.vjp is None or self.rules:
                 raise TypeError(f"n-ary op {self.name!r} needs a vjp and no per-argument rules")
+            if self.nary is None:
+                object.__setattr__(self, "nary", (1, 1))
+            least, multiple = self.nary
+            if least < 1 or multiple < 1:
+                raise TypeError(f"n-ary op {self.name!r} needs nary=(least, multiple) of positive counts, "
+                                f"got {self.nary!r}")
         elif len(self.rules) != self.arity or self.vjp is not None:
             raise TypeError(f"op {self.name!r} of arity {self.arity} needs {self.arity} rules")
+        elif self.nary is not None:
+            raise TypeError(f"op {self.name!r} of arity {self.arity} takes no nary=(least, multiple)")
         if self.syntax is None:
             object.__setattr__(self, "syntax", Syntax(self.name + "({0})", ATOM, (0,)))
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+    def accepts(self, n: int) -> bool:
+        """Whether the op takes ``n`` arguments.
+
+        >>> OPS["dot"].accepts(4), OPS["dot"].accepts(3), OPS["sin"].accepts(1)
+        (True, False, True)
+        """
+        if self.arity is not None:
+            return n == self.arity
+        least, multiple = self.nary
+        return n >= least and n % multiple == 0
+
+    def argument_counts(self) -> str:
+        """The counts of arguments the op takes, in words: ``sin takes {this}, got 2``.
+
+        >>> OPS["mul"].argument_counts(), OPS["sum"].argument_counts(), OPS["dot"].argument_counts()
+        ('2 arguments', 'at least one argument', 'an even number of arguments, at least 2')
+        """
+        if self.arity is not None:
+            return f"{self.arity} argument{'s' * (self.arity != 1)}"
+        least, multiple = self.nary
+        if multiple == 1:
+            return "at least one argument" if least == 1 else f"at least {least} arguments"
+        if multiple == 2:
+            return f"an even number of arguments, at least {least}"
+        return f"a number of arguments that is a multiple of {multiple}, at least {least}"
 
     def describe(self, xs: Sequence[float]) -> str:
         """The call as text: ``log(0.0)``."""
@@ -276,7 +320,9 @@ _ROWS: list[Op] = [
        Domain("x > 0, or x < 0 with an integer y, or x = 0 with y >= 0",
               lambda x, y: x > 0.0 or (x < 0.0 and y.is_integer()) or (x == 0.0 and y >= 0.0),
               (((0.2, 3.0),), ((-2.5, 2.5),))),
-       rules=(lambda g, out, x, y: g * y * x ** (y - 1.0),
+       # a constant exponent 0: slope 0 everywhere, at x = 0 too (as in PyTorch), where the
+       # formula would compute 0 ** -1; a Value exponent keeps the formula (its y-derivative is not 0)
+       rules=(lambda g, out, x, y: 0.0 if y.__class__ is float and y == 0.0 else g * y * x ** (y - 1.0),
               lambda g, out, x, y: g * out * log(x)),
        grad_domain=(None, Domain("x > 0 when the exponent is a Value (d/dy x**y = x**y log x)",
                                  lambda x, y: x > 0.0, ((),))),
@@ -326,10 +372,10 @@ _ROWS: list[Op] = [
        method="abs"),
     # ------------------------------------------------------------- fused n-ary
     Op("sum", None, _sum, lambda sp, *xs: sp.Add(*xs), everywhere(1),
-       vjp=_sum_vjp, syntax=Syntax("sum({})", ATOM, ()),
+       vjp=_sum_vjp, nary=(1, 1), syntax=Syntax("sum({})", ATOM, ()),
        doc="x1 + x2 + ... as one node"),
     Op("dot", None, _dot, _dot_sympy, everywhere(1),
-       vjp=_dot_vjp, syntax=Syntax("dot({})", ATOM, ()),
+       vjp=_dot_vjp, nary=(2, 2), syntax=Syntax("dot({})", ATOM, ()),
        doc="w1*x1 + ... + wn*xn as one node; arguments are w1..wn, x1..xn"),
 ]
 

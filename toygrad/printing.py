@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from .engine import Constant
@@ -22,6 +23,15 @@ __all__ = ["formula"]
 _NEG_PREC = 30  # a negative number prints like unary minus
 
 
+def _after_minus(template: str, i: int) -> bool:
+    """Whether operand ``i`` is written directly after a ``-`` (as in ``-{0}``).
+
+    A number there would read back as a negative constant: ``neg(2.0)`` must
+    print ``-(2.0)``, since ``-2.0`` is the constant -2.0.
+    """
+    return f"-{{{i}}}" in template
+
+
 def formula(value: "Value", max_length: int = 1_000_000) -> str:
     """The expression of ``value`` as one line of text.
 
@@ -31,11 +41,15 @@ def formula(value: "Value", max_length: int = 1_000_000) -> str:
     """
     names = variable_names(value)
     text: dict[int, tuple[str, int]] = {}
+    glued: dict[object, tuple[bool, ...]] = {}  # per op: which operands follow a "-" directly
 
-    def operand(arg, need: int) -> str:
+    def operand(arg, need: int, after_minus: bool = False) -> str:
         if arg.__class__ is Constant:
             s = repr(arg.data)
-            prec = _NEG_PREC if arg.data < 0 else ATOM
+            if math.copysign(1.0, arg.data) < 0.0:  # -0.0 too
+                prec = _NEG_PREC
+            else:
+                prec = -1 if after_minus else ATOM
         else:
             s, prec = text[id(arg)]
         return f"({s})" if prec < need else s
@@ -49,7 +63,9 @@ def formula(value: "Value", max_length: int = 1_000_000) -> str:
         if op.arity is None:
             s = syn.template.format(", ".join(operand(a, 0) for a in node.args))
         else:
-            s = syn.template.format(*(operand(a, p) for a, p in zip(node.args, syn.operand_prec)))
+            if op not in glued:
+                glued[op] = tuple(_after_minus(syn.template, i) for i in range(op.arity))
+            s = syn.template.format(*map(operand, node.args, syn.operand_prec, glued[op]))
         if len(s) > max_length:
             raise ValueError(f"the formula is longer than {max_length} characters (shared subexpressions repeat)")
         text[id(node)] = (s, syn.prec)
