@@ -339,12 +339,8 @@ def apply(op: Op | str, *args: Any) -> Value:
 def _apply(op: Op, args: tuple) -> Value:
     """The op on arguments that are already Values or Constants."""
     if op.arity is None:
-        xs = [a.data for a in args]
-        try:
-            out = op.forward(xs)
-        except OverflowError:
-            raise _overflow(op, xs) from None
-    elif len(args) == 2:
+        return _apply_nary(op, args, [a.data for a in args])
+    if len(args) == 2:
         x = args[0].data
         y = args[1].data
         try:
@@ -365,6 +361,26 @@ def _apply(op: Op, args: tuple) -> Value:
             raise _undefined(op, (x,)) from None
     if not -_INF < out < _INF:
         raise _overflow(op, [a.data for a in args])
+    node = _new_value(Value)
+    node.data = out
+    node.grad = 0.0
+    node.op = op
+    node.args = args
+    node.label = None
+    return node
+
+
+def _apply_nary(op: Op, args: tuple, xs: list[float]) -> Value:
+    """An n-ary op on lifted arguments whose values ``xs`` the caller already read.
+
+    ``nn.Layer`` reads its inputs' values once for all its neurons.
+    """
+    try:
+        out = op.forward(xs)
+    except OverflowError:
+        raise _overflow(op, xs) from None
+    if not -_INF < out < _INF:
+        raise _overflow(op, xs)
     node = _new_value(Value)
     node.data = out
     node.grad = 0.0

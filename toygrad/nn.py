@@ -4,7 +4,7 @@
 micrograd's and draw their weights in the same order (``random.uniform(-1, 1)``
 per weight, bias 0), so the same ``random.seed`` gives the same network. A
 neuron's weighted sum, bias included, is one fused ``dot`` node instead of
-``2 * nin + 1`` nodes.
+``2 * nin + 1`` nodes, and a relu neuron is one ``relu_dot`` node.
 
 >>> import random
 >>> from toygrad.nn import MLP
@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from .engine import Constant, Value, _apply, _lift
+from .engine import Constant, Value, _apply, _apply_nary, _lift
 from .ops import OPS, UNARY
 
 __all__ = ["Module", "Neuron", "Layer", "MLP"]
@@ -77,16 +77,28 @@ class Neuron(Module):
         self.b = Value(0)
         self.nonlin = nonlin
         self.activation = activation
+        self._act = OPS[activation]
+        # a row that fuses the activation into the weighted sum (relu_dot) makes one node, not two
+        self._fused = OPS.get(f"{activation}_dot") if nonlin else None
 
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {len(x)}")
-        return self._forward(tuple(map(_lift, x)))
+        x = tuple(map(_lift, x))
+        return self._forward(x, [v.data for v in x])
 
-    def _forward(self, x: tuple) -> Value:
-        """The neuron on inputs already lifted to Values or Constants."""
-        act = _apply(_DOT, (*self.w, self.b, *x, _ONE))  # the bias is the weight of a constant 1
-        return _apply(OPS[self.activation], (act,)) if self.nonlin else act
+    def _forward(self, x: tuple, xd: list[float]) -> Value:
+        """The neuron on inputs already lifted to Values or Constants, whose values are ``xd``."""
+        w = self.w
+        data = [p.data for p in w]
+        data.append(self.b.data)
+        data += xd
+        data.append(1.0)
+        args = (*w, self.b, *x, _ONE)  # the bias is the weight of a constant 1
+        if self._fused is not None:
+            return _apply_nary(self._fused, args, data)
+        act = _apply_nary(_DOT, args, data)
+        return _apply(self._act, (act,)) if self.nonlin else act
 
     def parameters(self) -> list[Value]:
         """The weights, then the bias."""
@@ -112,8 +124,9 @@ class Layer(Module):
         nin = len(self.neurons[0].w)
         if len(x) != nin:
             raise ValueError(f"this layer takes {nin} inputs, got {len(x)}")
-        x = tuple(map(_lift, x))  # once for all neurons
-        out = [n._forward(x) for n in self.neurons]
+        x = tuple(map(_lift, x))  # once for all neurons, as are their values
+        xd = [v.data for v in x]
+        out = [n._forward(x, xd) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import operator
+from itertools import islice
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
@@ -101,15 +102,22 @@ def everywhere(arity: int, lo: float = -3.0, hi: float = 3.0) -> Domain:
 class Kink:
     """A point where an op is continuous but not differentiable.
 
-    The engine and the SymPy side both use ``slope`` as the derivative there
-    (0 for ``relu`` and ``abs``, as in PyTorch); second derivatives at a kink
-    are 0 as well.
+    The kink is where argument ``arg`` equals ``at`` (``relu``), or, for a fused
+    op, where ``of(xs)`` of all its arguments does (``relu_dot``: the dot
+    product). The engine and the SymPy side both use ``slope`` as the
+    derivative there (0 for ``relu`` and ``abs``, as in PyTorch); second
+    derivatives at a kink are 0 as well.
     """
 
-    arg: int
+    arg: int | None
     at: float
     slope: float
     convention: str
+    of: Callable[[Sequence[Any]], Any] | None = None
+
+    def value(self, xs: Sequence[Any]) -> Any:
+        """The quantity whose kink this is, from the op's arguments (floats or exact numbers)."""
+        return xs[self.arg] if self.of is None else self.of(xs)
 
 
 @dataclass(frozen=True)
@@ -263,12 +271,20 @@ def _sum(xs: Sequence[float]) -> float:
 
 def _dot(xs: Sequence[float]) -> float:
     n = len(xs) >> 1
-    return sum(map(operator.mul, xs[:n], xs[n:]))
+    return sum(map(operator.mul, islice(xs, n), islice(xs, n, None)))  # islice: no copies
 
 
 def _dot_vjp(g, out, xs):
     n = len(xs) >> 1
     return [g * x for x in xs[n:]] + [g * w for w in xs[:n]]
+
+
+def _relu_dot(xs: Sequence[float]) -> float:
+    return _relu(_dot(xs))
+
+
+def _relu_dot_vjp(g, out, xs):
+    return _dot_vjp(g, out, xs) if step(out) else [g * 0.0] * len(xs)
 
 
 def _sum_vjp(g, out, xs):
@@ -377,6 +393,11 @@ _ROWS: list[Op] = [
     Op("dot", None, _dot, _dot_sympy, everywhere(1),
        vjp=_dot_vjp, nary=(2, 2), syntax=Syntax("dot({})", ATOM, ()),
        doc="w1*x1 + ... + wn*xn as one node; arguments are w1..wn, x1..xn"),
+    # a relu neuron as one node: half the nodes of a relu MLP (benchmarks/engine.py)
+    Op("relu_dot", None, _relu_dot, lambda sp, *xs: sp.Max(0, _dot_sympy(sp, *xs)), everywhere(1),
+       vjp=_relu_dot_vjp, nary=(2, 2), syntax=Syntax("relu_dot({})", ATOM, ()),
+       kinks=(Kink(None, 0.0, 0.0, "relu_dot' = 0 where the dot product is 0", of=_dot),),
+       doc="relu(w1*x1 + ... + wn*xn) as one node: a relu neuron"),
 ]
 
 #: every op, by name, in table order
