@@ -82,9 +82,13 @@ _W = sp.Wild("w")
 
 
 def _function_heads() -> dict[type, str]:
-    """SymPy function classes that are exactly one row of the table (sin, exp, ...)."""
+    """SymPy function classes that are exactly one row of the table (sin, exp, ...).
+
+    ``Abs`` is read as the ``abs`` row too: the row writes itself ``Max(u, -u)``,
+    but SymPy turns some expressions into ``Abs`` on its own (``sqrt(x**2)``).
+    """
     u = sp.Symbol("u", real=True)
-    heads = {}
+    heads: dict[type, str] = {sp.Abs: "abs"}
     for op in OPS.values():
         if op.arity == 1:
             e = op.sympy(sp, u)
@@ -100,7 +104,9 @@ def _patterns() -> list[tuple[type, sp.Expr, str]]:
     for op in OPS.values():
         if op.arity == 1:
             e = op.sympy(sp, u)
-            if not (isinstance(e, sp.Function) and e.args == (u,)) and e != -u and not e.is_Pow:
+            plain = isinstance(e, sp.Function) and e.args == (u,)
+            power_of_u = e.is_Pow and e.base == u  # sqrt: read as a power
+            if not plain and not power_of_u and e != -u:
                 out.append((type(e), e.xreplace({u: _W}), op.name))
     return out
 
@@ -114,7 +120,8 @@ def from_sympy(expr: sp.Expr, env: Mapping[Any, Any]) -> Value:
 
     ``env`` maps each free symbol (or its name) to a ``Value`` or a number (a
     number becomes a variable labelled with the symbol's name). Sums and
-    products fold left to right; ``Max(0, u)``, ``Max(u, -u)`` and
+    products fold left to right (a numeric coefficient last); ``Max(0, u)``,
+    ``Max(u, -u)`` and
     ``1/(1 + exp(-u))`` become ``relu``, ``abs`` and ``sigmoid``; a rational
     ``p/q`` becomes ``p / q`` so that ``to_sympy(from_sympy(e, env)) == e``.
 
@@ -186,7 +193,10 @@ def _build(e: sp.Basic, built: Mapping[sp.Basic, Any]) -> Any:
     if match:
         name, (arg,) = match
         return apply(name, built[arg])
-    args = [built[a] for a in e.args]
+    parts = list(e.args)
+    if e.is_Mul and parts[0].is_Number:
+        parts = parts[1:] + parts[:1]  # the coefficient last: SymPy would spread 2*(x + y) over the sum
+    args = [built[a] for a in parts]
     if e.is_Add or e.is_Mul:
         acc = args[0]
         for a in args[1:]:
@@ -198,6 +208,12 @@ def _build(e: sp.Basic, built: Mapping[sp.Basic, Any]) -> Any:
             return apply("sqrt", args[0])
         return apply("pow", *args)
     name = _HEADS.get(type(e))
+    if isinstance(e, sp.Max):
+        raise ValueError(
+            f"from_sympy: {e} is a Max of {len(e.args)} arguments; the op table writes relu as Max(0, u) and abs "
+            "as Max(u, -u), and SymPy flattens nested ones (relu(abs(x)) becomes Max(0, -x, x)), which cannot be "
+            "read back"
+        )
     if name is None:
         known = ", ".join(OPS)
         raise ValueError(f"from_sympy: SymPy's {type(e).__name__} is not in the op table ({known})")

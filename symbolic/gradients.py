@@ -66,15 +66,20 @@ def _diff(expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
         ) from None
 
 
-def gradient(value: Value, wrt: Sequence[Value] | None = None, mode: Mode = "dag") -> Program:
-    """d value / d v for each variable ``v`` of ``wrt`` (default: every variable, in graph order)."""
+def gradient(value: Value, wrt: Sequence[Value] | None = None, mode: Mode = "dag", with_value: bool = False) -> Program:
+    """d value / d v for each variable ``v`` of ``wrt`` (default: every variable, in graph order).
+
+    With ``with_value=True`` the value itself is the first output, then the partials.
+    """
     _check_mode(mode)
     symbols, syms = _wrt_symbols(value, wrt)
     inputs = tuple(symbols[v] for v in variables(value))
     if mode == "dag":
-        return Program.from_graph(value, symbols).gradient(wrt=syms)
+        forward = Program.from_graph(value, symbols)
+        g = forward.gradient(wrt=syms)
+        return Program(g.inputs, g.bindings, forward.outputs + g.outputs) if with_value else g
     expr = to_sympy(value, symbols)
-    return Program(inputs, (), tuple(_diff(expr, s) for s in syms))
+    return Program(inputs, (), ((expr,) if with_value else ()) + tuple(_diff(expr, s) for s in syms))
 
 
 def hessian(value: Value, wrt: Sequence[Value] | None = None, mode: Mode = "dag") -> Program:

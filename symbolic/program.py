@@ -83,7 +83,7 @@ class Program:
         The new program keeps these bindings and appends one adjoint binding per
         binding that the output depends on.
         """
-        new, adjoints = self._reverse(self.outputs[output], len(self.bindings))
+        new, adjoints = self._reverse(self.outputs[output], self.bindings, _LocalDerivatives())
         wrt = self.inputs if wrt is None else tuple(wrt)
         return Program(self.inputs, self.bindings + tuple(new), tuple(adjoints.get(s, sp.Integer(0)) for s in wrt))
 
@@ -95,36 +95,47 @@ class Program:
         """
         wrt = self.inputs if wrt is None else tuple(wrt)
         bindings = list(self.bindings)
+        local = _LocalDerivatives()
         rows: list[sp.Expr] = []
         for out in self.outputs:
-            new, adjoints = self._reverse(out, len(bindings), bindings)
+            new, adjoints = self._reverse(out, bindings, local)
             bindings += new
             rows += [adjoints.get(s, sp.Integer(0)) for s in wrt]
         return Program(self.inputs, tuple(bindings), tuple(rows))
 
     def _reverse(
-        self, output: sp.Expr, counter: int, bindings: Sequence[tuple[sp.Symbol, sp.Expr]] | None = None
+        self, output: sp.Expr, bindings: Sequence[tuple[sp.Symbol, sp.Expr]], local: "_LocalDerivatives"
     ) -> tuple[list[tuple[sp.Symbol, sp.Expr]], dict[sp.Symbol, sp.Expr]]:
-        """One reverse sweep from ``output``: the adjoint bindings and the inputs' adjoints."""
-        bindings = self.bindings if bindings is None else bindings
+        """One reverse sweep from ``output``: the adjoint bindings and the inputs' adjoints.
+
+        A binding's adjoint is the sum of its consumers' adjoints times their
+        local derivatives. A sum is differentiated term by term (each term
+        only by the symbols in it), so a neuron's 17-term sum costs 17 small
+        ``diff`` calls rather than 17 of the whole sum.
+        """
         order = {s: i for i, s in enumerate(self.inputs)}
         order.update({s: len(order) + i for i, (s, _) in enumerate(bindings)})
         seed = sp.Dummy("out", real=True)
         contributions: dict[sp.Symbol, list[sp.Expr]] = {}
         new: list[tuple[sp.Symbol, sp.Expr]] = []
+        counter = len(bindings)
         for s, rhs in [*bindings, (seed, output)][::-1]:
             if s is seed:
                 adjoint: sp.Expr = sp.Integer(1)
-            elif s in contributions:
-                adjoint = sp.Dummy(f"a{counter + len(new)}", real=True)
-                new.append((adjoint, sp.Add(*contributions.pop(s))))
             else:
-                continue  # the output does not depend on this binding
-            for u in sorted(rhs.free_symbols & order.keys(), key=order.__getitem__):
-                local = at_kinks(sp.diff(rhs, u))
-                if local != 0:
-                    contributions.setdefault(u, []).append(adjoint * local)
-        return new, {s: sp.Add(*terms) for s, terms in contributions.items()}
+                terms = contributions.pop(s, None)
+                if terms is None:
+                    continue  # the output does not depend on this binding
+                if len(terms) == 1 and (terms[0].is_Symbol or terms[0].is_Number):
+                    adjoint = terms[0]  # no binding needed for a bare symbol or number
+                else:
+                    adjoint = sp.Dummy(f"a{counter + len(new)}", real=True)
+                    new.append((adjoint, _sum(terms, new, counter)))
+            for term in rhs.args if rhs.is_Add else (rhs,):
+                used = sorted(term.free_symbols & order.keys(), key=order.__getitem__)
+                for u, d in local(term, used):
+                    contributions.setdefault(u, []).append(adjoint * d)
+        return new, {s: _sum(terms, new, counter) for s, terms in contributions.items()}
 
     # ------------------------------------------------------------- look at it
     def expand(self) -> list[sp.Expr]:
@@ -164,8 +175,9 @@ class Program:
             s = key if isinstance(key, sp.Symbol) else by_name.get(key)
             if s is None:
                 continue
-            # a float's exact binary value, carried with more digits than it has: no rounding
-            env[s] = sp.Float(v if isinstance(v, sp.Rational) else exact(v), digits + _GUARD_DIGITS)
+            # a SymPy rational stays exact; a float becomes its exact binary value, carried
+            # with more digits than it has (no rounding)
+            env[s] = v if isinstance(v, sp.Rational) else sp.Float(exact(v), digits + _GUARD_DIGITS)
         missing = [s.name for s in self.inputs if s not in env]
         if missing:
             raise ValueError(f"no value given for {', '.join(missing)}")
@@ -174,13 +186,15 @@ class Program:
     def evaluate(self, point: Mapping[Any, Any], digits: int = EXACT_DIGITS) -> list[sp.Expr]:
         """The outputs at ``point`` (symbols or names to numbers), "exactly".
 
-        Each input is the exact binary value of its float (a double has 53
-        bits, about 16 digits, so ``digits + 20`` digits hold it without
-        rounding), and everything after it is computed by SymPy/mpmath to at
-        least ``digits`` significant digits, far beyond a double's 16: exact
-        for the purpose of judging float results. (Exact rational arithmetic
-        would be truly exact, but a float exponent such as ``x**1.234`` is a
-        rational with a 2**52 denominator, whose exact power never finishes.)
+        A float input is its exact binary value (a double has 53 bits, about
+        16 digits, so ``digits + 20`` digits hold it without rounding), and
+        everything after it is computed by SymPy/mpmath to at least ``digits``
+        significant digits, far beyond a double's 16: exact for judging float
+        results. A SymPy ``Rational`` input stays exact, and so does every
+        rational intermediate (a polynomial at rationals is exactly rational);
+        prefer floats when the expression has float exponents: ``x**1.234``
+        is a power with a 2**52 denominator, which SymPy cannot take exactly
+        in reasonable time.
         Raises :class:`SymbolicDomainError` if a value is not a finite real.
         """
         return self.trace(point, digits)[1]
@@ -196,14 +210,79 @@ class Program:
         """A fast float function of the inputs (in order) through ``lambdify``.
 
         Bindings become the function's intermediate lines, so sharing is kept;
-        SymPy's ``cse`` runs inside each line's expression as well.
+        SymPy's ``cse`` runs inside each line's expression as well. ``modules``
+        is ``"math"`` (floats) or ``"numpy"`` (arrays: a whole batch at once).
+        Heaviside is handed over as a function with the toolkit's value at 0:
+        left to SymPy's printer it becomes a Piecewise that SymPy sometimes
+        cannot build.
         """
-        program = self
+        bindings: list[tuple[sp.Symbol, sp.Expr]] = []
+        for s, rhs in self.bindings:
+            bindings.append((s, _sum(list(rhs.args), bindings, len(bindings)) if rhs.is_Add else rhs))
+        outputs = [_sum(list(o.args), bindings, len(bindings)) if o.is_Add else o for o in self.outputs]
 
         def bindings_as_cse(exprs):
-            return list(program.bindings), exprs
+            return bindings, exprs
 
-        return sp.lambdify(self.inputs, list(self.outputs), modules=modules, cse=bindings_as_cse)
+        heaviside = _HEAVISIDE[modules]
+        return sp.lambdify(
+            self.inputs, outputs, modules=[{"Heaviside": heaviside}, modules], cse=bindings_as_cse,
+            dummify=True,  # a variable named max or sin must not shadow the printer's functions
+        )
+
+
+def _heaviside_float(x: float, at_zero: float = 0.5) -> float:
+    return 1.0 if x > 0 else 0.0 if x < 0 else float(at_zero)
+
+
+def _heaviside_array(x: Any, at_zero: float = 0.5) -> Any:
+    import numpy
+
+    return numpy.heaviside(x, at_zero)
+
+
+_HEAVISIDE = {"math": _heaviside_float, "numpy": _heaviside_array}
+
+
+#: the most terms one binding sums: a longer sum is split into partial sums, since
+#: lambdify prints a + b + ... and Python's compiler nests a long chain of + deeply
+MAX_TERMS = 100
+
+
+def _sum(terms: list[sp.Expr], new: list[tuple[sp.Symbol, sp.Expr]], counter: int) -> sp.Expr:
+    """``Add(*terms)``, with partial sums bound first when there are many terms."""
+    while len(terms) > MAX_TERMS:
+        partial = []
+        for i in range(0, len(terms), MAX_TERMS):
+            s = sp.Dummy(f"a{counter + len(new)}", real=True)
+            new.append((s, sp.Add(*terms[i:i + MAX_TERMS])))
+            partial.append(s)
+        terms = partial
+    return sp.Add(*terms)
+
+
+class _LocalDerivatives:
+    """``sympy.diff`` of small terms, once per shape.
+
+    A graph repeats a few shapes (``w*x``, ``Max(0, t)``, ``p**2``) many times:
+    each term is renamed to canonical symbols, SymPy differentiates each shape
+    once, and the result is renamed back. The kink conventions are applied.
+    """
+
+    def __init__(self) -> None:
+        self.canonical: list[sp.Symbol] = []
+        self.derivatives: dict[sp.Expr, list[sp.Expr]] = {}
+
+    def __call__(self, term: sp.Expr, symbols: Sequence[sp.Symbol]) -> list[tuple[sp.Symbol, sp.Expr]]:
+        while len(self.canonical) < len(symbols):
+            self.canonical.append(sp.Dummy(f"c{len(self.canonical)}", real=True))
+        canon = self.canonical[: len(symbols)]
+        key = term.xreplace(dict(zip(symbols, canon)))
+        ds = self.derivatives.get(key)
+        if ds is None:
+            ds = self.derivatives[key] = [at_kinks(sp.diff(key, c)) for c in canon]
+        back = dict(zip(canon, symbols))
+        return [(u, d.xreplace(back)) for u, d in zip(symbols, ds) if d != 0]
 
 
 def _number(value: sp.Expr, digits: int, source: sp.Expr) -> sp.Expr:
