@@ -2,6 +2,11 @@
 
 import sys
 
-from .cli import main
+try:
+    from .cli import main
 
-sys.exit(main())
+    status = main()
+except KeyboardInterrupt:  # Ctrl-C while still importing: no traceback either
+    print("interrupted", file=sys.stderr)
+    status = 130
+sys.exit(status)

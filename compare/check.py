@@ -30,8 +30,9 @@ from typing import Any, Mapping, Protocol, Sequence
 import sympy as sp
 
 from symbolic import Program, SymbolicDomainError, SymbolicLimitError, exact, gradient
-from toygrad import Constant, DomainError, Value, topological, variables
+from toygrad import DomainError, Value, topological, variables
 
+from . import kinks
 from .tolerance import error_bounds
 
 __all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference", "relative_error"]
@@ -143,23 +144,6 @@ def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Seq
     return max(abs(m - t) for m, t in zip(measured, truth)) / size
 
 
-def _kink_arguments(graph: Value) -> list[tuple[str, float, float, int | None]]:
-    """(op name, float argument, kink point, topological position of the argument) per kink op."""
-    order = topological(graph)
-    position = {id(n): k for k, n in enumerate(order)}
-    out = []
-    for node in order:
-        for kink in node.op.kinks if node.op is not None else ():
-            arg = node.args[kink.arg]
-            out.append((node.op.name, arg.data, kink.at, None if arg.__class__ is Constant else position[id(arg)]))
-    return out
-
-
-def _side(x: Any, at: float) -> int:
-    """-1, 0 or 1: where x lies from the kink (x a float or an exact SymPy number)."""
-    return int(bool(x > at)) - int(bool(x < at))
-
-
 def check_function(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> list[Check]:
     """Check ``subject`` at each point (default: a random function's own sample points)."""
     points = list(subject.points if points is None else points)
@@ -234,14 +218,12 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     tol = dict(zip([v.label for v in wrt], bounds.gradient_tolerance()))
     result.tolerance = [tol.get(n, 0.0) for n in names]
     t = time.perf_counter()
-    kinks = _kink_arguments(graph)
+    here = kinks.sites(graph)
     crossed = []
 
     def f(values: Sequence[float]) -> float:
         moved = subject.build(dict(zip(names, values)))
-        for (name, a0, at, _), (_, a1, _, _) in zip(kinks, _kink_arguments(moved)):
-            if _side(a0, at) != _side(a1, at) or a1 == at:
-                crossed.append(name)
+        crossed.append(kinks.crossed(here, kinks.sites(moved)))
         return moved.data
 
     try:
@@ -267,7 +249,8 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
     exact_nodes = _exact_nodes(graph, point, env, forward)
     result.verdict, result.reason = _verdict(
-        result, bounds.value_tolerance(), fd_tol, kinks, exact_nodes, crossed, stencil_left_domain
+        result, bounds.value_tolerance(), fd_tol, here, exact_nodes, next(filter(None, crossed), ""),
+        stencil_left_domain
     )
     return result
 
@@ -278,13 +261,10 @@ def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
     return [by_name.get(n, 0.0) for n in names]
 
 
-def _verdict(r: Check, value_tol: float, fd_tol, kinks, exact_nodes, crossed, left_domain: str) -> tuple[str, str]:
-    for name, a, at, pos in kinks:
-        e = exact_nodes[pos] if pos is not None else a
-        if _side(a, at) != _side(e, at):
-            return "non-smooth", (
-                f"rounding puts the argument of {name} on the other side of its kink: float {a!r}, exact {float(e)!r}"
-            )
+def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str, left_domain: str) -> tuple[str, str]:
+    flipped = kinks.flip(here, exact_nodes)
+    if flipped:
+        return "non-smooth", flipped
     for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):
         if not abs(a - e) <= t:
             return "disagree", f"AD d/d{n} = {a!r} but exact = {e!r}: off by {abs(a - e):.3g}, tolerance {t:.3g}"
@@ -292,10 +272,10 @@ def _verdict(r: Check, value_tol: float, fd_tol, kinks, exact_nodes, crossed, le
         return "disagree", (
             f"forward value {r.value!r} but exact {r.value_exact!r}: off by {abs(r.value - r.value_exact):.3g}"
         )
-    if any(a == at for _, a, at, _ in kinks):
+    if any(s.value == s.kink.at for s in here):
         return "non-smooth", "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
     if crossed:
-        return "non-smooth", f"the finite-difference step crosses the kink of {crossed[0]}"
+        return "non-smooth", f"the finite-difference step crosses the kink of {crossed}"
     if left_domain:
         return "non-smooth", f"the finite-difference step leaves the domain ({left_domain})"
     for n, d, e, t in zip(r.point, r.fd, r.exact, fd_tol):

@@ -13,12 +13,12 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import bench, checkcmd, report, selftest, swell, training
+from . import bench, checkcmd, report, selftest, swell, traincmd
 from .errors import UsageError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = (report, checkcmd, swell, training, bench, selftest)
+COMMANDS = (report, checkcmd, swell, traincmd, bench, selftest)
 
 
 class _Parser(argparse.ArgumentParser):

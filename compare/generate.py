@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Mapping, NamedTuple, Sequence
 
-from toygrad import OPS, DomainError, Op, Value, apply, formula
+from toygrad import OPS, Op, Value, apply, formula
 
 __all__ = ["RandomFunction", "Ref", "generate", "DEFAULT_OPS", "parse_id"]
 
@@ -35,6 +35,7 @@ DEFAULT_OPS: tuple[str, ...] = tuple(OPS)
 _CONSTANTS = (0.5, 2.0, 3.0, -1.0, 1.5, 0.25, -2.0, 0.1)
 _MARGIN = 0.05  # relative distance kept from domain boundaries and kinks
 _MAX_MAGNITUDE = 1e3  # no node grows beyond this at a sample point
+_MAX_SLOPE = 1e2  # nor is any local derivative steeper (tan next to a pole): well-conditioned checks
 _TRIES = 60
 
 
@@ -99,7 +100,7 @@ def parse_id(text: str) -> tuple[int, int, int]:
 def _inside(op: Op, xs: Sequence[float]) -> bool:
     """``op`` is defined and smooth at ``xs`` and at every argument moved by the margin."""
     if op.arity is None:
-        return True
+        return all(abs(k.value(xs) - k.at) > _MARGIN * max(1.0, abs(k.value(xs))) for k in op.kinks)
     if not op.domain.test(*xs):
         return False
     for i, x in enumerate(xs):
@@ -108,13 +109,24 @@ def _inside(op: Op, xs: Sequence[float]) -> bool:
             if not op.domain.test(*xs[:i], moved, *xs[i + 1 :]):
                 return False
     for kink in op.kinks:
-        if abs(xs[kink.arg] - kink.at) <= _MARGIN * max(1.0, abs(xs[kink.arg])):
+        v = kink.value(xs)
+        if abs(v - kink.at) <= _MARGIN * max(1.0, abs(v)):
             return False
     if op.grad_domain is not None:
         for dom in op.grad_domain:
             if dom is not None and not dom.test(*xs):
                 return False
     return True
+
+
+def _slopes(op: Op, xs: Sequence[float], out: float) -> float:
+    """The steepest local derivative of ``op`` at ``xs`` (its rules, at g = 1)."""
+    try:
+        if op.arity is None:
+            return max(map(abs, op.vjp(1.0, out, list(xs))))
+        return max(abs(rule(1.0, out, *xs)) for rule in op.rules)
+    except (ArithmeticError, ValueError):
+        return float("inf")
 
 
 def _evaluate(op: Op, columns: Sequence[Sequence[float]]) -> list[float] | None:
@@ -127,7 +139,7 @@ def _evaluate(op: Op, columns: Sequence[Sequence[float]]) -> list[float] | None:
             y = op.forward(*xs) if op.arity is not None else op.forward(list(xs))
         except (ArithmeticError, ValueError):
             return None
-        if not abs(y) <= _MAX_MAGNITUDE:
+        if not abs(y) <= _MAX_MAGNITUDE or not _slopes(op, xs, y) <= _MAX_SLOPE:
             return None
         out.append(y)
     return out
@@ -212,8 +224,9 @@ def _draw_args(rng: random.Random, op: Op, previous: list[int], n: int, n_vars: 
     others reuse any earlier node (probability ``share``), a variable, or a constant."""
     if op.arity is not None:
         arity = op.arity
-    else:
-        arity = 2 * rng.randint(1, 3) if op.name == "dot" else rng.randint(2, 4)
+    else:  # an n-ary row: a count its row accepts, 2 to 6 or so
+        least, multiple = op.nary
+        arity = multiple * max(rng.randint(2, 4) // multiple or 1, -(-least // multiple))
     args: list = [Ref(rng.choice(previous))]
     for _ in range(arity - 1):
         r = rng.random()

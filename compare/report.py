@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from toygrad import OPS
 
-from . import second_order, swell, training as training_module
+from . import second_order, swell, traincmd
 from .check import VERDICTS
 from .errors import UsageError
 from .output import add_output_options, fmt_error, fmt_time, table, write_json
@@ -147,9 +147,12 @@ def run(args: argparse.Namespace) -> int:
             table(_rows(tables["crossover"]), list(tables["crossover"][0]), args.format),
         ]
     training = None
-    if not args.no_training and result.complete and hasattr(training_module, "training_section"):
-        training = training_module.training_section(seed=args.seed, quick=args.quick)
-        out += ["", training_module.render_section(training, args.format)]
+    disagreements_in_training = False
+    if not args.no_training and result.complete:
+        training = traincmd.training_section(seed=args.seed, quick=args.quick)
+        out += ["", traincmd.render_section(training, args.format)]
+        if not training["passed"]:
+            disagreements_in_training = True
 
     counts = Counter(r["verdict"] for r in rows)
     disagreements = [r for r in rows if r["verdict"] == "disagree"]
@@ -176,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
               + (f"; continue with: python -m compare report ... --resume {json_path}" if json_path else
                  "; run with --json PATH to be able to resume"), file=sys.stderr)
         return 130
-    return 1 if disagreements else 0
+    return 1 if disagreements or disagreements_in_training else 0
 
 
 def _resumable(path: str, settings: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -33,7 +33,8 @@ from symbolic import gradient as symbolic_gradient
 from symbolic import hessian as symbolic_hessian
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
-from .check import EPS, FD_SAFETY, Subject, _kink_arguments, relative_error
+from . import kinks
+from .check import EPS, FD_SAFETY, Subject, relative_error
 from .output import fmt_error, fmt_time
 from .tolerance import error_bounds
 
@@ -118,7 +119,7 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     fd, fd_tol = [[0.0] * n for _ in range(n)], [[0.0] * n for _ in range(n)]
     first_bounds = error_bounds(graph, wrt)
     gradient_error = first_bounds.gradient_tolerance()
-    kinks = _kink_arguments(graph)
+    here = kinks.sites(graph)
     crossed = False
     try:
         for j in range(n):
@@ -131,9 +132,7 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
                 gp, gm = gradient_at(plus), gradient_at(minus)
                 cols.append([(a - b) / (plus[j] - minus[j]) for a, b in zip(gp, gm)])
                 for moved in (plus, minus):
-                    moved_kinks = _kink_arguments(at(moved))
-                    crossed |= any((a0 > at) != (a1 > at) or a1 == at for (_, a0, at, _), (_, a1, _, _) in
-                                   zip(kinks, moved_kinks))
+                    crossed |= bool(kinks.crossed(here, kinks.sites(at(moved))))
             for i in range(n):
                 fd[i][j] = cols[0][i]
                 h = EPS ** (1 / 3) * max(1.0, abs(xs[j]))
@@ -154,7 +153,7 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
                 row["reason"] = (f"AD d2/d{names[i]}d{names[j]} = {ad[i][j]!r} but exact = {exact_rows[i][j]!r}, "
                                  f"tolerance {tol[i][j]:.3g}")
                 return row
-    if any(a == at for _, a, at, _ in kinks) or crossed:
+    if any(s.value == s.kink.at for s in here) or crossed:
         row["verdict"], row["reason"] = "non-smooth", "a kink lies at the point or within the finite-difference step"
         return row
     for i in range(n):

@@ -1,6 +1,25 @@
 """Hypothesis strategies for testing differentiation code, reusable in other suites.
 
->>> from hypothesis import given
+They are built on the same generator as the report (:mod:`compare.generate`),
+so a failing example names a function id that ``python -m compare check --id``
+reruns, and hypothesis shrinks toward small seeds, depths and indices.
+
+* :func:`op_arguments`: argument tuples inside one op's domain;
+* :func:`functions`: random composite functions (DAGs over the op table);
+* :func:`function_points`: a function and one of its sample points, where every
+  op is inside its domain and away from kinks;
+* :func:`graphs`: a toygrad graph built at such a point, ready for ``backward()``.
+
+Use them in your own suite, for instance to test another engine against
+toygrad or against SymPy:
+
+>>> from hypothesis import given, settings
+>>> @settings(max_examples=5, deadline=None)
+... @given(graphs(max_depth=3))
+... def test_backward_runs(graph):
+...     graph.backward()
+>>> test_backward_runs()
+
 >>> from toygrad import OPS
 >>> @given(op_arguments(OPS["log"]))
 ... def test_log_is_defined(xs):
@@ -10,11 +29,16 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from hypothesis import strategies as st
 
+from toygrad import Value
 from toygrad.ops import Op
 
-__all__ = ["op_arguments"]
+from .generate import DEFAULT_OPS, RandomFunction, generate
+
+__all__ = ["op_arguments", "functions", "function_points", "graphs"]
 
 
 def _in_intervals(intervals) -> st.SearchStrategy[float]:
@@ -22,7 +46,7 @@ def _in_intervals(intervals) -> st.SearchStrategy[float]:
 
 
 def op_arguments(op: Op, nary: int = 3) -> st.SearchStrategy[tuple[float, ...]]:
-    """Argument tuples for ``op`` drawn from its sampling domain (smooth, away from kinks).
+    """Argument tuples for ``op`` drawn from its sampling domain (smooth, 1e-3 or more away from kinks).
 
     An n-ary op gets ``nary`` groups of arguments, a group being the multiple
     its row's ``nary = (least, multiple)`` asks for (``sum``: 3 arguments,
@@ -33,4 +57,37 @@ def op_arguments(op: Op, nary: int = 3) -> st.SearchStrategy[tuple[float, ...]]:
     else:
         least, multiple = op.nary
         n = multiple * max(nary, -(-least // multiple))
-    return st.tuples(*[_in_intervals(op.domain.intervals(i)) for i in range(n)])
+    points = st.tuples(*[_in_intervals(op.domain.intervals(i)) for i in range(n)])
+    if op.kinks:  # a fused op's kink (relu_dot's dot product) is not an interval of one argument
+        points = points.filter(lambda xs: all(abs(k.value(xs) - k.at) > 1e-3 for k in op.kinks))
+    return points
+
+
+def functions(
+    max_depth: int = 5,
+    min_depth: int = 1,
+    variables: int | st.SearchStrategy[int] = 3,
+    ops: Sequence[str] = DEFAULT_OPS,
+    seeds: st.SearchStrategy[int] = st.integers(0, 2**16),
+) -> st.SearchStrategy[RandomFunction]:
+    """Random composite functions from :func:`compare.generate.generate`.
+
+    ``variables`` may be a number or a strategy; ``ops`` restricts the op mix.
+    """
+    counts = variables if isinstance(variables, st.SearchStrategy) else st.just(variables)
+    return st.builds(
+        lambda seed, depth, index, n: generate(seed=seed, depth=depth, index=index, variables=n, ops=ops),
+        seeds, st.integers(min_depth, max_depth), st.integers(0, 1000), counts,
+    )
+
+
+@st.composite
+def function_points(draw, **kwargs) -> tuple[RandomFunction, tuple[float, ...]]:
+    """A random function and one of its sample points (keywords as for :func:`functions`)."""
+    f = draw(functions(**kwargs))
+    return f, draw(st.sampled_from(f.points))
+
+
+def graphs(**kwargs) -> st.SearchStrategy[Value]:
+    """A random function's toygrad graph, built at one of its sample points."""
+    return function_points(**kwargs).map(lambda fp: fp[0].build(fp[1]))

@@ -8,7 +8,7 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 
 >>> rows = measure(4)
 >>> [r["n"] for r in rows], [r["DAG ops"] for r in rows][:3]
-([1, 2, 3, 4], [0, 7, 14])
+([1, 2, 3, 4], [0, 5, 12])
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from compare.checkcmd import FormulaSubject
 from compare.generate import RandomFunction, Ref, generate, parse_id
 from compare.selftest import _patched_op
 from compare.sweep import InlineExecutor, executor_for, make_tasks, run_sweep
-from compare.tolerance import UNIT_ROUNDOFF, error_bounds
+from compare.tolerance import error_bounds
 from symbolic import parse
 from toygrad import OPS, Value, topological
 
