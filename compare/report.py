@@ -27,7 +27,7 @@ from .sweep import executor_for, make_tasks, run_sweep
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
 
-DEFAULTS = {"n": 20, "depth": "1..6", "points": 3, "vars": 3}
+DEFAULTS = {"n": 50, "depth": "1..6", "points": 3, "vars": 3}
 QUICK = {"n": 5, "depth": "1..4"}
 
 
@@ -115,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
     }
     out = [
         f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
-        f"{variables} variables; errors are relative to the exact symbolic gradient",
+        f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is the "
+        "worst error over the policy's tolerance (a large relative error comes with an ill-conditioned point, "
+        "such as tanh saturated to 1 - 1e-13, where the tolerance is wide as well)",
         table(_rows(tables["agreement_by_depth"]), list(tables["agreement_by_depth"][0]), args.format),
         "",
         "Agreement by op (functions that contain the op)",
@@ -206,6 +208,20 @@ def _max(xs: Sequence[float]) -> float | None:
     return max(xs) if xs else None
 
 
+def _ratio(rows: list[dict[str, Any]]) -> str:
+    """The worst |AD - exact| / tolerance over the rows' components: below 1 is agreement."""
+    worst = 0.0
+    for r in rows:
+        for a, e, t in zip(r["ad"], r["exact"], r["tolerance"]):
+            if a != e:
+                worst = max(worst, abs(a - e) / t if t else float("inf"))
+    return f"{worst:.2g}"
+
+
+def _size(x: float | None) -> str:
+    return "-" if x is None else f"{x:g}"
+
+
 def _rows(dicts: list[dict[str, Any]]) -> list[list[Any]]:
     return [list(d.values()) for d in dicts]
 
@@ -234,6 +250,7 @@ def agreement_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "AD median": fmt_error(_median([r["error_ad"] for r in compared])),
             "FD max err": fmt_error(_max([r["error_fd"] for r in compared])),
             "FD median": fmt_error(_median([r["error_fd"] for r in compared])),
+            "AD err/tol max": _ratio(compared),
             **{v: counts.get(v, 0) for v in VERDICTS},
         })
     return out
@@ -266,10 +283,10 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         total = sum(f["seconds"] for f in fs)
         out.append({
             "depth": depth,
-            "graph ops": _median([r["sizes"].get("graph_ops") for r in firsts]),
-            "tree ops": _median([r["sizes"].get("tree_ops") for r in firsts]),
-            "tree after cse": _median([r["sizes"].get("tree_ops_cse") for r in firsts]),
-            "DAG ops": _median([r["sizes"].get("dag_ops") for r in firsts]),
+            "graph ops": _size(_median([r["sizes"].get("graph_ops") for r in firsts])),
+            "tree ops": _size(_median([r["sizes"].get("tree_ops") for r in firsts])),
+            "tree after cse": _size(_median([r["sizes"].get("tree_ops_cse") for r in firsts])),
+            "DAG ops": _size(_median([r["sizes"].get("dag_ops") for r in firsts])),
             "time AD": fmt_time(_median([r["times"].get("ad") for r in rows])),
             "time tree": fmt_time(_median([r["times"].get("tree") for r in firsts])),
             "time DAG": fmt_time(_median([r["times"].get("dag") for r in firsts])),
