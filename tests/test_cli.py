@@ -158,7 +158,7 @@ _WORDS = ["--n", "--depth", "--at", "--format", "--seed", "--ops", "--order", "-
           "0", "-1", "x=1", "x=1,y=2", "sin(x)", "x*y", "log(x)", "nope", "--help", "1e999", "", "grid", "2", "0:2:1"]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(st.sampled_from(["check", "swell", "nonsense"]),
        st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=8)), max_size=5))
 def test_random_argument_lists_never_crash(command, rest):

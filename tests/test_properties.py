@@ -6,8 +6,9 @@ from hypothesis import given
 import symbolic
 from compare.check import check_function
 from compare.second_order import check_hessian
-from compare.strategies import function_points, functions
-from toygrad import grad, jvp, variables
+from compare.strategies import function_points, functions, op_arguments
+from toygrad import OPS, Value, apply, grad, jvp, variables
+from toygrad import hessian as toygrad_hessian
 
 
 @given(functions(max_depth=5))
@@ -61,3 +62,21 @@ def test_jvp_equals_gradient_dotted_with_tangent(fp):
     scale = sum(abs(gi * ti) for gi, ti in zip(gradient, tangent)) + 1e-300
     assert value == g.data
     assert abs(directional - expected) <= 1e-12 * scale
+
+
+@pytest.mark.parametrize("op", list(OPS.values()), ids=list(OPS))
+def test_each_ops_second_derivative_equals_sympys(op):
+    """toygrad's Hessian of every row (reverse over reverse on its own rules) against SymPy's exact one."""
+
+    @given(op_arguments(op, nary=1))
+    def check(xs):
+        vs = [Value(x, label=f"a{i}") for i, x in enumerate(xs)]
+        out = apply(op, *vs)
+        ad = toygrad_hessian(out, vs)
+        program = symbolic.hessian(out, vs, mode="tree")
+        exact = [float(v) for v in program.evaluate({v.label: v.data for v in vs})]
+        scale = max([abs(e) for e in exact] + [1.0])
+        for got, want in zip([h for row in ad for h in row], exact):
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-12 * scale)
+
+    check()
