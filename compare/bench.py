@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterator
 
 from tabulate import tabulate
 
-from .output import add_output_options, progress, write_json
+from .output import add_output_options, positive_int, progress, write_json
 
 NAME = "bench"
 HELP = "time toygrad against micrograd 0.1.0 and PyTorch (when installed): micrograd's demo step and a deep chain"
@@ -65,22 +65,12 @@ TORCH = "torch (float64, 1 thread)"
 NUMPY = "numpy by hand (floor)"
 
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {n}")
-    return n
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repeats", type=_positive, default=7, metavar="N",
+    parser.add_argument("--repeats", type=positive_int, default=7, metavar="N",
                         help="runs per measurement; medians are shown (default 7)")
-    parser.add_argument("--chain", type=_positive, default=100_000, metavar="N",
+    parser.add_argument("--chain", type=positive_int, default=100_000, metavar="N",
                         help="nodes in the deep chain (default 100000)")
-    parser.add_argument("--micrograd-repeats", type=_positive, default=3, metavar="N",
+    parser.add_argument("--micrograd-repeats", type=positive_int, default=3, metavar="N",
                         help="demo steps for micrograd, which is slow (default 3)")
     add_output_options(parser)
 

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 from tabulate import tabulate, tabulate_formats
 from tqdm import tqdm
 
-__all__ = ["table", "write_json", "progress", "add_output_options", "fmt_time", "fmt_error"]
+__all__ = ["table", "write_json", "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,17 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         help="table format: any tabulate format (simple, github, grid, latex, ...; default simple)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write everything in the tables to PATH as JSON")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1, or a usage error saying so."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], fmt: str = "simple") -> str:

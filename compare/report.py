@@ -21,7 +21,7 @@ from toygrad import OPS
 from . import second_order, swell, traincmd
 from .check import VERDICTS
 from .errors import UsageError
-from .output import add_output_options, fmt_error, fmt_time, table, write_json
+from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
 from .sweep import executor_for, make_tasks, run_sweep
 
 NAME = "report"
@@ -56,27 +56,14 @@ def parse_ops(text: str | None) -> tuple[str, ...]:
     return names
 
 
-def _positive(name: str):
-    def read(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} takes a whole number, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
-        return value
-
-    return read
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random functions (default 0)")
-    parser.add_argument("--n", type=_positive("--n"), help=f"functions per depth (default {DEFAULTS['n']})")
+    parser.add_argument("--n", type=positive_int, help=f"functions per depth (default {DEFAULTS['n']})")
     parser.add_argument("--depth", help=f"depths, as a range like 1..6 (default {DEFAULTS['depth']})")
-    parser.add_argument("--points", type=_positive("--points"), help="points per function (default 3)")
-    parser.add_argument("--vars", type=_positive("--vars"), help="variables per function (default 3)")
+    parser.add_argument("--points", type=positive_int, help="points per function (default 3)")
+    parser.add_argument("--vars", type=positive_int, help="variables per function (default 3)")
     parser.add_argument("--ops", help="comma-separated ops to draw from (default: the whole table)")
-    parser.add_argument("--workers", type=_positive("--workers"), default=1, help="processes to use (default 1)")
+    parser.add_argument("--workers", type=positive_int, default=1, help="processes to use (default 1)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
                         help="2 adds Hessians (AD over AD vs SymPy vs finite differences), forward mode, "
                              "and the forward/reverse crossover")
@@ -235,43 +222,32 @@ def _compared(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in rows if r["verdict"] != "out-of-domain" and r["exact"]]
 
 
+def _agreement(fs: list[dict[str, Any]], medians: bool) -> dict[str, Any]:
+    """Counts, errors and verdicts of a group of functions' checks."""
+    rows = [r for f in fs for r in f["rows"]]
+    compared = _compared(rows)
+    counts = Counter(r["verdict"] for r in rows)
+    ad = [r["error_ad"] for r in compared]
+    fd = [r["error_fd"] for r in compared]
+    return {
+        "functions": len(fs),
+        "points": len(rows),
+        "AD max err": fmt_error(_max(ad)),
+        **({"AD median": fmt_error(_median(ad))} if medians else {}),
+        "FD max err": fmt_error(_max(fd)),
+        **({"FD median": fmt_error(_median(fd))} if medians else {}),
+        "AD err/tol max": _ratio(compared),
+        **{v: counts.get(v, 0) for v in VERDICTS},
+    }
+
+
 def agreement_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for depth in sorted({f["depth"] for f in functions}):
-        fs = [f for f in functions if f["depth"] == depth]
-        rows = [r for f in fs for r in f["rows"]]
-        compared = _compared(rows)
-        counts = Counter(r["verdict"] for r in rows)
-        out.append({
-            "depth": depth,
-            "functions": len(fs),
-            "points": len(rows),
-            "AD max err": fmt_error(_max([r["error_ad"] for r in compared])),
-            "AD median": fmt_error(_median([r["error_ad"] for r in compared])),
-            "FD max err": fmt_error(_max([r["error_fd"] for r in compared])),
-            "FD median": fmt_error(_median([r["error_fd"] for r in compared])),
-            "AD err/tol max": _ratio(compared),
-            **{v: counts.get(v, 0) for v in VERDICTS},
-        })
-    return out
+    depths = sorted({f["depth"] for f in functions})
+    return [{"depth": d, **_agreement([f for f in functions if f["depth"] == d], medians=True)} for d in depths]
 
 
 def agreement_by_op(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for name in OPS:
-        fs = [f for f in functions if name in f["ops"]]
-        rows = [r for f in fs for r in f["rows"]]
-        compared = _compared(rows)
-        counts = Counter(r["verdict"] for r in rows)
-        out.append({
-            "op": name,
-            "functions": len(fs),
-            "points": len(rows),
-            "AD max err": fmt_error(_max([r["error_ad"] for r in compared])),
-            "FD max err": fmt_error(_max([r["error_fd"] for r in compared])),
-            **{v: counts.get(v, 0) for v in VERDICTS},
-        })
-    return out
+    return [{"op": name, **_agreement([f for f in functions if name in f["ops"]], medians=False)} for name in OPS]
 
 
 def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
