@@ -36,6 +36,7 @@ _CONSTANTS = (0.5, 2.0, 3.0, -1.0, 1.5, 0.25, -2.0, 0.1)
 _MARGIN = 0.05  # relative distance kept from domain boundaries and kinks
 _MAX_MAGNITUDE = 1e3  # no node grows beyond this at a sample point
 _MAX_SLOPE = 1e2  # nor is any local derivative steeper (tan next to a pole): well-conditioned checks
+_MIN_SLOPE = 1e-6  # nor flatter, unless exactly 0 (a constant argument, an inactive relu)
 _TRIES = 60
 
 
@@ -120,13 +121,19 @@ def _inside(op: Op, xs: Sequence[float]) -> bool:
 
 
 def _slopes(op: Op, xs: Sequence[float], out: float) -> float:
-    """The steepest local derivative of ``op`` at ``xs`` (its rules, at g = 1)."""
+    """How badly conditioned ``op`` is at ``xs``: its steepest local derivative (its rules,
+    at g = 1), or infinity where one is nearly flat without being 0 (tanh saturated to
+    1 - 1e-19 rounds its slope to 0, and every digit of the gradient through it is lost)."""
     try:
         if op.arity is None:
-            return max(map(abs, op.vjp(1.0, out, list(xs))))
-        return max(abs(rule(1.0, out, *xs)) for rule in op.rules)
+            slopes = [abs(d) for d in op.vjp(1.0, out, list(xs))]
+        else:
+            slopes = [abs(rule(1.0, out, *xs)) for rule in op.rules]
     except (ArithmeticError, ValueError):
         return float("inf")
+    if any(0.0 < d < _MIN_SLOPE for d in slopes) or (op.kinks == () and max(slopes) == 0.0 and op.arity == 1):
+        return float("inf")
+    return max(slopes)
 
 
 def _evaluate(op: Op, columns: Sequence[Sequence[float]]) -> list[float] | None:

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
         f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is the "
         "worst error over the policy's tolerance (a large relative error comes with an ill-conditioned point, "
-        "such as tanh saturated to 1 - 1e-13, where the tolerance is wide as well)",
+        "where digits cancel, and the tolerance is wide there as well)",
         table(_rows(tables["agreement_by_depth"]), list(tables["agreement_by_depth"][0]), args.format),
         "",
         "Agreement by op (functions that contain the op)",
