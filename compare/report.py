@@ -165,10 +165,23 @@ def run(args: argparse.Namespace) -> int:
         })
     if not result.complete:
         print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
-              + (f"; continue with: python -m compare report ... --resume {json_path}" if json_path else
+              + (f"; continue with: {_resume_command(settings, json_path, args)}" if json_path else
                  "; run with --json PATH to be able to resume"), file=sys.stderr)
         return 130
     return 1 if disagreements or disagreements_in_training else 0
+
+
+def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespace) -> str:
+    """The command that finishes this run: the same settings, and --resume."""
+    depths = settings["depths"]
+    parts = ["python -m compare report", f"--seed {settings['seed']}", f"--n {settings['n']}",
+             f"--depth {','.join(map(str, depths))}", f"--points {settings['points']}",
+             f"--vars {settings['variables']}", f"--order {settings['order']}"]
+    if settings["ops"] != list(OPS):
+        parts.append(f"--ops {','.join(settings['ops'])}")
+    if args.no_training:
+        parts.append("--no-training")
+    return " ".join(parts + [f"--resume {path}"])
 
 
 def _resumable(path: str, settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
