@@ -180,7 +180,7 @@ def caught_by(pairs: list[tuple[Any, Any]]) -> str | None:
         try:
             g = f.build(c.point)
             g.backward()
-        except (ArithmeticError, ValueError):
+        except (ArithmeticError, ValueError, TypeError):  # a mutant that crashes is caught too
             return f.id
         grads = {v.label: v.grad for v in _variables(g)}
         for name, e, tol in zip(c.point, c.exact, c.tolerance):

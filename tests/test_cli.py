@@ -106,7 +106,7 @@ def test_help_on_every_subcommand():
 
 
 def test_selftest_catches_every_mutant(capsys):
-    assert main(["selftest", "--per-op", "2"]) == 0
+    assert main(["selftest"]) == 0
     out = capsys.readouterr().out
     assert "0 survived" in out and "SURVIVED" not in out
 

@@ -103,3 +103,14 @@ def test_no_silent_complex_or_nan():
     for make in (lambda: Value(-8.0) ** 0.5, lambda: Value(-1.0) ** Value(1.5)):
         with pytest.raises(DomainError):
             make()
+
+
+def test_a_rule_that_goes_complex_is_a_domain_error_not_a_complex_gradient():
+    from compare.selftest import _patched_op
+    from toygrad import OPS
+
+    op = OPS["sin"]
+    with _patched_op(op, rules=(lambda g, out, x: g * (-1.0) ** 0.5,)):
+        x = Value(0.3)
+        with pytest.raises(DomainError, match="not a real number"):
+            x.sin().backward()

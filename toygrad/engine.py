@@ -244,7 +244,7 @@ class Value:
             for node in order:
                 if not -_INF < node.grad < _INF:
                     raise DomainError(f"the gradient overflowed: {node!r} has grad {node.grad!r}")
-        except TypeError:  # a variable's .grad is a Value, left by backward(create_graph=True)
+        except TypeError:  # a .grad that is a Value (left by backward(create_graph=True)), or not real
             _check_grads(order)
 
     def zero_grad(self) -> None:
@@ -292,10 +292,12 @@ def _backward_graph(root: Value) -> None:
 
 
 def _check_grads(order: list) -> None:
-    """The overflow check of ``backward()`` when some ``.grad`` is a Value."""
+    """The overflow check of ``backward()`` when some ``.grad`` is a Value, or not a real number."""
     for node in order:
         g = node.grad
         d = g.data if isinstance(g, Value) else g
+        if not isinstance(d, (int, float)):  # a rule that went complex, say: never let it through
+            raise DomainError(f"the gradient is not a real number: {node!r} has grad {g!r}")
         if not -_INF < d < _INF:
             raise DomainError(f"the gradient overflowed: {node!r} has grad {g!r}")
 
