@@ -83,8 +83,14 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
 
 
 def progress(items: Iterable[Any], total: int | None = None, desc: str = "") -> Iterable[Any]:
-    """A progress bar on stderr, shown only if the work takes longer than a second."""
-    return tqdm(items, total=total, desc=desc, file=sys.stderr, delay=1.0, leave=False, dynamic_ncols=True)
+    """A progress bar on stderr, shown if the work takes longer than a second.
+
+    Only on a terminal, unless ``COMPARE_PROGRESS=1`` (always) or ``0`` (never).
+    """
+    choice = os.environ.get("COMPARE_PROGRESS", "")
+    disable = {"1": False, "0": True}.get(choice)  # None: tqdm's own rule, on a terminal only
+    return tqdm(items, total=total, desc=desc, file=sys.stderr, delay=1.0, leave=False, dynamic_ncols=True,
+                disable=disable)
 
 
 def fmt_time(seconds: float | None) -> str:

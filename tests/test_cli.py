@@ -115,7 +115,7 @@ def test_interrupt_prints_partial_tables_writes_incomplete_json_and_resumes(tmp_
     path = tmp_path / "run.json"
     args = ["report", "--n", "40", "--depth", "1..6", "--no-training", "--json", str(path)]
     proc = subprocess.Popen([sys.executable, "-m", "compare", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "COMPARE_PROGRESS": "1"})
     # wait until the sweep is under way: its progress bar shows after a second of work
     seen = ""
     while "functions:" not in seen and proc.poll() is None:
