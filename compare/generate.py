@@ -158,7 +158,7 @@ def generate(
     index: int = 0,
     variables: int = 3,
     ops: Sequence[str] = DEFAULT_OPS,
-    share: float = 0.35,
+    share: float = 0.5,
     points: int = 3,
     width: int = 2,
     require: str | None = None,
@@ -211,7 +211,8 @@ def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], sh
             for _attempt in range(_TRIES):
                 name = require if (require and level == depth) else rng.choice(ops)
                 op = OPS[name]
-                args = _draw_args(rng, op, previous, len(levels), variables, share)
+                below = [k for k in range(variables, len(levels)) if levels[k] < level]
+                args = _draw_args(rng, op, previous, below, variables, share)
                 values = _evaluate(op, [columns[a.index] if isinstance(a, Ref) else [a] * points for a in args])
                 if values is not None:
                     break
@@ -226,9 +227,10 @@ def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], sh
     return sample, nodes, fitted, rejected
 
 
-def _draw_args(rng: random.Random, op: Op, previous: list[int], n: int, n_vars: int, share: float) -> tuple:
+def _draw_args(rng: random.Random, op: Op, previous: list[int], below: list[int], n_vars: int, share: float) -> tuple:
     """The first argument comes from the previous level (so the depth is exact); the
-    others reuse any earlier node (probability ``share``), a variable, or a constant."""
+    others reuse an earlier op node (probability ``share``: a shared subexpression),
+    or are a variable or a constant."""
     if op.arity is not None:
         arity = op.arity
     else:  # an n-ary row: a count its row accepts, 2 to 6 or so
@@ -237,8 +239,8 @@ def _draw_args(rng: random.Random, op: Op, previous: list[int], n: int, n_vars: 
     args: list = [Ref(rng.choice(previous))]
     for _ in range(arity - 1):
         r = rng.random()
-        if r < share:
-            args.append(Ref(rng.randrange(n)))
+        if r < share and below:
+            args.append(Ref(rng.choice(below)))  # an op node of a lower level: the depth stays exact
         elif r < share + 0.5 * (1 - share):
             args.append(Ref(rng.randrange(n_vars)))
         else:

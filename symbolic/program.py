@@ -216,18 +216,25 @@ class Program:
         left to SymPy's printer it becomes a Piecewise that SymPy sometimes
         cannot build.
         """
+        # the inputs renamed _in0, _in1, ...: a variable named max or sin must not shadow the
+        # printer's functions, and unlike lambdify's dummify, the names (and so the order in
+        # which the printer writes a sum) do not depend on how many symbols the process made
+        rename = {s: sp.Symbol(f"_in{k}", real=True) for k, s in enumerate(self.inputs)}
         bindings: list[tuple[sp.Symbol, sp.Expr]] = []
         for s, rhs in self.bindings:
+            rhs = rhs.xreplace(rename)
             bindings.append((s, _sum(list(rhs.args), bindings, len(bindings)) if rhs.is_Add else rhs))
-        outputs = [_sum(list(o.args), bindings, len(bindings)) if o.is_Add else o for o in self.outputs]
+        outputs = []
+        for o in self.outputs:
+            o = o.xreplace(rename)
+            outputs.append(_sum(list(o.args), bindings, len(bindings)) if o.is_Add else o)
 
         def bindings_as_cse(exprs):
             return bindings, exprs
 
         heaviside = _HEAVISIDE[modules]
         return sp.lambdify(
-            self.inputs, outputs, modules=[{"Heaviside": heaviside}, modules], cse=bindings_as_cse,
-            dummify=True,  # a variable named max or sin must not shadow the printer's functions
+            list(rename.values()), outputs, modules=[{"Heaviside": heaviside}, modules], cse=bindings_as_cse
         )
 
 
