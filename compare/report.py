@@ -41,7 +41,9 @@ def parse_range(text: str) -> list[int]:
             values = [int(p) for p in text.split(",")]
     except ValueError:
         raise UsageError(f"--depth takes a range like 1..6, a number, or a list like 1,3,5; got {text!r}") from None
-    if not values or min(values) < 1:
+    if not values:
+        raise UsageError(f"--depth {text!r} holds no depth: write the smaller end first, like 1..6")
+    if min(values) < 1:
         raise UsageError(f"--depth needs depths of at least 1, got {text!r}")
     return values
 

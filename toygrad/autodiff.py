@@ -84,10 +84,10 @@ def grad(output: Value, wrt: Sequence[Value], create_graph: bool = False) -> lis
     wrt = _values(wrt)
     order = topological(output)
     if not create_graph:
-        grads = _sweep_floats(order)
+        grads = _sweep(order, graph=False)
         result = [grads.get(v, 0.0) for v in wrt]
     else:
-        grads = _sweep_graph(order)
+        grads = _sweep(order, graph=True)
         result = [g if g.__class__ is Value else Value(g) for g in (grads.get(v, 0.0) for v in wrt)]
     for i, g in enumerate(result):
         d = g if g.__class__ is float else g.data
@@ -111,43 +111,16 @@ def hessian(output: Value, wrt: Sequence[Value]) -> list[list[float]]:
     return [grad(g, wrt) for g in grad(output, wrt, create_graph=True)]
 
 
-def _sweep_floats(order: list[Value]) -> dict[Value, float]:
-    """Reverse sweep on floats: d(root)/d(node) for every node reached (root last in order)."""
-    grads: dict[Value, float] = {order[-1]: 1.0}
-    get = grads.get
-    constant = Constant
-    node = order[-1]
-    try:
-        for node in reversed(order):
-            op = node.op
-            if op is None:
-                continue
-            g = get(node, 0.0)
-            if g == 0.0:
-                continue
-            args = node.args
-            xs = [a.data for a in args]
-            if op.arity is None:
-                for a, d in zip(args, op.vjp(g, node.data, xs)):
-                    if a.__class__ is not constant:
-                        grads[a] = get(a, 0.0) + d
-            else:
-                for a, rule in zip(args, op.rules):
-                    if a.__class__ is not constant:
-                        grads[a] = get(a, 0.0) + rule(g, node.data, *xs)
-    except (ArithmeticError, ValueError) as exc:
-        raise _no_derivative(node, exc) from None
-    return grads
+def _sweep(order: list[Value], graph: bool) -> dict[Value, Any]:
+    """Reverse sweep: d(root)/d(node) for every node reached (root last in ``order``).
 
-
-def _sweep_graph(order: list[Value]) -> dict[Value, Any]:
-    """Reverse sweep on Values: the same rules, handed Values, build the gradient's graph.
-
-    Constant arguments reach the rules as floats, so ``log`` of a constant base
-    stays a number; ``out`` is the node itself, so ``exp``'s rule ``g * out``
-    depends on its argument through the node. A gradient that is a float is a
-    constant; only a float 0 is skipped (a Value that is 0 here may not be 0
-    nearby, and its derivative can be nonzero).
+    On floats, or, with ``graph=True``, on Values: the same rules, handed Values,
+    build the gradient's graph. Then constant arguments reach the rules as
+    floats, so ``log`` of a constant base stays a number, and ``out`` is the
+    node itself, so ``exp``'s rule ``g * out`` depends on its argument through
+    the node. A gradient that is a float is a constant; only a float 0 is
+    skipped (a Value that is 0 here may not be 0 nearby, and its derivative
+    can be nonzero). A rule is never called for a constant argument.
     """
     grads: dict[Value, Any] = {order[-1]: 1.0}
     get = grads.get
@@ -162,15 +135,17 @@ def _sweep_graph(order: list[Value]) -> dict[Value, Any]:
             if g.__class__ is float and g == 0.0:
                 continue
             args = node.args
-            xs = [a.data if a.__class__ is constant else a for a in args]
-            if op.arity is None:
-                for a, d in zip(args, op.vjp(g, node, xs)):
-                    if a.__class__ is not constant:
-                        grads[a] = _accumulate(get(a, 0.0), d)
+            if graph:
+                out, xs = node, [a.data if a.__class__ is constant else a for a in args]
             else:
-                for a, rule in zip(args, op.rules):
-                    if a.__class__ is not constant:
-                        grads[a] = _accumulate(get(a, 0.0), rule(g, node, *xs))
+                out, xs = node.data, [a.data for a in args]
+            if op.arity is None:
+                pairs = zip(args, op.vjp(g, out, xs))
+            else:
+                pairs = ((a, rule(g, out, *xs)) for a, rule in zip(args, op.rules) if a.__class__ is not constant)
+            for a, d in pairs:
+                if a.__class__ is not constant:
+                    grads[a] = _accumulate(get(a, 0.0), d)
     except (ArithmeticError, ValueError) as exc:
         raise _no_derivative(node, exc) from None
     return grads

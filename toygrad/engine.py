@@ -273,10 +273,10 @@ def _backward_graph(root: Value) -> None:
     Op nodes get d(root)/d(node); a variable adds it to its ``.grad`` (a
     previous float or Value gradient accumulates, as in PyTorch).
     """
-    from .autodiff import _accumulate, _sweep_graph  # autodiff imports this module
+    from .autodiff import _accumulate, _sweep  # autodiff imports this module
 
     order = topological(root)
-    grads = _sweep_graph(order)
+    grads = _sweep(order, graph=True)
     new = []
     for node in order:  # every check before any write: an error leaves .grad as it was
         g = grads.get(node, 0.0)
