@@ -1,0 +1,336 @@
+"""``python -m compare engines``: PyTorch, JAX, HIPS autograd, micrograd and toygrad against the exact derivatives.
+
+The same random functions (``compare.generate``) and special points
+(``compare.engines.special``) go through every installed engine; each answer is
+held against the exact derivative (``compare.engines.truth``) with the
+tolerance policy of ``compare.tolerance``. ``EXPR --at POINT`` or ``--id``
+checks one function in every engine instead: the rerun line of any row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import shlex
+import time
+from collections import Counter
+from typing import Any, Sequence
+
+from ..engines import ENGINES, install_hint
+from ..engines.adapter import kind
+from ..engines import conformance
+from ..engines.judge import VERDICTS
+from ..engines.recipes import from_formula
+from ..errors import UsageError
+from ..generate import generate, parse_id
+from ..sweep import executor_for
+from .check import parse_point
+from .output import add_output_options, fmt_time, positive_int, progress, table, write_json
+from .report import parse_range
+
+NAME = "engines"
+HELP = "conformance of PyTorch, JAX, autograd, micrograd and toygrad: random functions and special points"
+
+DEFAULTS = {"n": 250, "depth": "1..4", "points": 1, "vars": 3}
+#: the Python modules whose presence says an engine is installed (found without importing them)
+_MODULES = {"toygrad": "toygrad", "torch": "torch", "jax": "jax", "autograd": "autograd", "micrograd": "micrograd"}
+
+EPILOG = """verdicts: agree (within the tolerance of the exact value); convention (at a kink, a value between the
+one-sided derivatives that is not the toolkit's relu'(0) = 0: a choice, not an error); undefined (the exact
+derivative is not a real number there: the engine's answer is compared with the other engines'); refused (the
+engine raised an error where the exact value is a number); disagree (a wrong value: a number outside the
+tolerance, or NaN/inf where the exact value is finite); unsupported (the engine lacks the op).
+exit status: 0 when the report is complete, whatever the engines answered (a conformance report says what differs);
+with --strict, 1 if any engine gives a wrong value (disagree); 2 for a usage error; 130 when interrupted."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("expr", nargs="?", help='check one formula in every engine instead, e.g. "relu(x)" --at x=0')
+    parser.add_argument("--at", metavar="POINT", help="with EXPR or --id: the point, as name=value pairs: x=0,y=2")
+    parser.add_argument("--id", metavar="SEED:DEPTH:INDEX", help="check one random function of the sweep instead")
+    parser.add_argument("--engine", metavar="NAMES", help=f"comma-separated engines (default all: {','.join(ENGINES)})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random functions (default 0)")
+    parser.add_argument("--n", type=positive_int, help=f"random functions per depth (default {DEFAULTS['n']})")
+    parser.add_argument("--depth", help=f"depths, as a range like 1..4 (default {DEFAULTS['depth']})")
+    parser.add_argument("--points", type=positive_int, help=f"points per function (default {DEFAULTS['points']})")
+    parser.add_argument("--vars", type=positive_int, help=f"variables per function (default {DEFAULTS['vars']})")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=2,
+                        help="1: values and gradients only; 2 (default): Hessians too, where the engine has them")
+    parser.add_argument("--workers", type=positive_int, default=2, help="processes to use (default 2)")
+    parser.add_argument("--no-special", action="store_true", help="leave out the special-point suite")
+    parser.add_argument("--no-sweep", action="store_true", help="leave out the random sweep")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if any engine gives a wrong value")
+    add_output_options(parser)
+
+
+def parse_engines(text: str | None) -> list[str]:
+    if text is None:
+        return list(ENGINES)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ENGINES]
+    if unknown or not names:
+        raise UsageError(f"--engine: unknown engine {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {','.join(ENGINES)}")
+    return list(dict.fromkeys(names))
+
+
+def installed(names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """The engines whose package is present (found without importing it), and how to install the others."""
+    present, missing = [], {}
+    for name in names:
+        if importlib.util.find_spec(_MODULES[name]) is None:
+            missing[name] = f"{name} is not installed ({install_hint(name)}, or pip install -e '.[engines]')"
+        else:
+            present.append(name)
+    return present, missing
+
+
+def run(args: argparse.Namespace) -> int:
+    engines, missing = installed(parse_engines(args.engine))
+    if args.expr is not None or args.id is not None:
+        return _single(args, engines, missing)
+    if args.at is not None:
+        raise UsageError("--at goes with a formula or --id: engines 'relu(x)' --at x=0")
+    n = args.n or DEFAULTS["n"]
+    depths = parse_range(args.depth or DEFAULTS["depth"])
+    points = args.points or DEFAULTS["points"]
+    variables = args.vars or DEFAULTS["vars"]
+    from ..engines.special import SPECIAL
+
+    special = () if args.no_special else SPECIAL
+    if args.no_sweep:
+        depths = []
+    total = n * len(depths) + len(special)
+    started = time.perf_counter()
+    bar = progress(range(total), total=total, desc="functions")
+    executor = executor_for(args.workers) if args.workers > 1 else None
+    try:
+        result = _run(engines, args, depths, n, variables, points, special, executor, bar)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - started
+    missing.update(result.missing)
+    shown = [e for e in engines if e not in missing]
+    return _report(args, result, shown, missing, seconds,
+                   {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
+                    "order": args.order, "workers": args.workers, "special_points": len(special)})
+
+
+def _run(engines, args, depths, n, variables, points, special, executor, bar) -> conformance.Run:
+    kwargs = dict(seed=args.seed, depths=depths, n=n, variables=variables, points=points, order=args.order,
+                  special=special, on_progress=bar.update)
+    if executor is None:
+        return conformance.run(engines, **kwargs)
+    try:
+        with executor:
+            return conformance.run(engines, executor=executor, **kwargs)
+    except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def fmt_entry(x: Any) -> str:
+    """An engine's or the exact entry, short: 0.5, -inf, nan, error: DomainError, undefined."""
+    if x is None:
+        return "undefined"
+    if isinstance(x, str):
+        return x.split(":")[0] + ": " + x.split(":")[1].strip() if x.count(":") >= 1 else x
+    return f"{x:.6g}" if math.isfinite(x) else str(x)
+
+
+def _fmt_label(label: str) -> str:
+    """A majority label (a kind, or a number to 12 digits) as short as an entry."""
+    try:
+        return fmt_entry(float(label))
+    except ValueError:
+        return label or "-"
+
+
+def fmt_ulps(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:.0f}" if x < 1e6 else f"{x:.1e}"
+
+
+def _cell(c: dict[str, Any]) -> str:
+    if not c["checked"]:
+        return "n/s"
+    text = f"{c['agree']}/{c['checked']}"
+    return text + (f" ({c['disagree']} wrong)" if c["disagree"] else "")
+
+
+def _rerun(formula_or_id: str, at: str, engine: str | None = None, variables: int | None = None) -> str:
+    parts = ["python -m compare engines"]
+    if formula_or_id.count(":") == 2 and formula_or_id.replace(":", "").isdigit():
+        parts.append(f"--id {formula_or_id}" + (f" --vars {variables}" if variables else ""))
+    else:
+        parts.append(shlex.quote(formula_or_id))
+    parts.append(f"--at {at}")
+    if engine:
+        parts.append(f"--engine {engine}")
+    return " ".join(parts)
+
+
+def _at(names: Sequence[str], point: Sequence[float]) -> str:
+    return ",".join(f"{n}={x!r}" for n, x in zip(names, point))
+
+
+def _report(args, result: conformance.Run, engines: list[str], missing: dict[str, str], seconds: float,
+            settings: dict[str, Any]) -> int:
+    fmt = args.format
+    versions = [f"{e} {result.versions.get(e, '')}".strip() for e in engines]
+    lines = [f"Engines: {', '.join(versions) or 'none'}"]
+    lines += [f"skipped: {why}" for why in missing.values()]
+    tables: dict[str, Any] = {"summary": conformance.summary(result.sweep, engines)}
+    sweep_functions = len({r["id"] for r in result.sweep})
+    if result.sweep:
+        lines += [
+            "",
+            f"Random sweep: {sweep_functions} functions (seed {settings['seed']}, depths "
+            f"{settings['depths'][0]}..{settings['depths'][-1]}, {settings['n']} per depth, {settings['points']} "
+            f"points, {settings['variables']} variables), order {settings['order']}. One check is one engine at one "
+            "point; ulps are of the exact value (or of the gradient's scale where terms cancel); err/tol is the worst "
+            "error over the tolerance of compare.tolerance on toygrad's graph of the same function",
+            table([_summary_row(r) for r in tables["summary"]],
+                  ["engine", "order", "functions", "checks", *VERDICTS, "worst ulps", "err/tol", "time"], fmt),
+        ]
+        for order, title in ((1, "first"), (2, "second")):
+            if order > settings["order"]:
+                continue
+            rows = conformance.by_op(result.sweep, engines, order)
+            tables[f"by_op_order_{order}"] = rows
+            lines += ["", f"Agreement by op, {title} order: agreeing/checked in functions that contain the op "
+                          "(n/s: not supported by the engine)",
+                      table([[r["op"], *(_cell(r[e]) for e in engines)] for r in rows], ["op", *engines], fmt)]
+        wrong = [r for r in result.sweep if r["verdict"] in ("disagree", "refused")]
+        tables["sweep_differences"] = wrong
+        if wrong:
+            lines += ["", f"Random functions where an engine is wrong or refuses ({len(wrong)} checks; first 20)",
+                      table([[r["engine"], r["id"], r["order"], r["partial"], fmt_entry(r["exact"]),
+                              fmt_entry(r["got"]), r["verdict"]] for r in wrong[:20]],
+                            ["engine", "function", "order", "entry", "exact", "engine's value", "verdict"], fmt)]
+            lines += ["rerun: " + _rerun(r["id"], _at([f"x{i}" for i in range(len(r["point"]))], r["point"]),
+                                         r["engine"], settings["variables"]) for r in wrong[:20]]
+    if result.skipped:
+        lines += ["", f"Not checked ({len(result.skipped)} functions: no exact derivative): "
+                  + "; ".join(f"{k}: {v}" for k, v in list(result.skipped.items())[:5])]
+    if result.special:
+        tables["special_summary"] = conformance.summary(result.special, engines)
+        diffs = conformance.differences(result.special)
+        tables["special_differences"] = diffs
+        lines += [
+            "",
+            f"Special points: {settings['special_points']} points (kinks, domain boundaries, integer and zero "
+            "exponents, zero and negative bases, saturation, overflow edges), by engine",
+            table([_summary_row(r) for r in tables["special_summary"]],
+                  ["engine", "order", "functions", "checks", *VERDICTS, "worst ulps", "err/tol", "time"], fmt),
+            "",
+            "Special points where an engine differs from the exact derivative or from the majority of engines "
+            "(entry: the one that differs; majority: what most engines return)",
+        ]
+        numbered: dict[tuple[str, str], int] = {}
+        for d in diffs:
+            numbered.setdefault((d["formula"], d["at"]), len(numbered) + 1)
+        lines.append(table([[f"#{numbered[(d['formula'], d['at'])]} {d['formula']} at {d['at']}", d["engine"],
+                             d["partial"], fmt_entry(d["exact"]), fmt_entry(d["got"]), _fmt_label(d["majority"]),
+                             d["verdict"]] for d in diffs],
+                           ["# function at point", "engine", "entry", "exact", "engine's value", "majority",
+                            "verdict"], fmt))
+        lines += ["rerun:"] + [f"  #{k}: {_rerun(f, at)}" for (f, at), k in numbered.items()]
+    lines += ["", f"time: {fmt_time(seconds)} with {settings['workers']} worker(s)"]
+    print("\n".join(lines))
+    if args.json:
+        write_json(args.json, {"command": "engines", "settings": settings, "engines": {e: result.versions.get(e, "")
+                   for e in engines}, "missing": missing, "seconds": seconds, "skipped": result.skipped, **tables})
+    wrong_values = any(r["verdict"] == "disagree" for r in result.sweep + result.special)
+    return 1 if args.strict and wrong_values else 0
+
+
+def _summary_row(r: dict[str, Any]) -> list[Any]:
+    err_tol = r["worst_err_tol"]
+    return [r["engine"], r["order"], r["functions"], r["checks"], *(r[v] for v in VERDICTS),
+            fmt_ulps(r["worst_ulps"]), "-" if err_tol is None else fmt_ulps(err_tol) if err_tol >= 1 else
+            f"{err_tol:.2g}", fmt_time(r["seconds"])]
+
+
+# ---------------------------------------------------------------- one function
+
+
+def _single(args, engines: list[str], missing: dict[str, str]) -> int:
+    recipe, points, label = _subject(args)
+    adapters, broken = conformance.load_engines(engines)
+    missing.update(broken)
+    lines = [f"skipped: {why}" for why in missing.values()]
+    try:
+        rows = []
+        for point in points:
+            rows += conformance.check_recipe(recipe, adapters, args.order, [point], answers=True)
+    except ValueError as exc:
+        raise UsageError(f"no exact derivative for {label}: {exc}") from None
+    names = [a.name for a in adapters]
+    for point in points:
+        lines.append(f"{label} at {_at(recipe.variables, point)}")
+        for order in range(1, args.order + 1):
+            mine = [r for r in rows if r["order"] == order and r["point"] == list(point)]
+            if not mine:
+                continue
+            entries = mine[0]["entries"]
+            by_engine = {r["engine"]: r for r in mine}
+            body = [[name, fmt_entry(mine[0]["exact_answer"][k]),
+                     *(fmt_entry(by_engine[e]["answer"][k]) if by_engine[e]["answer"] else "n/s" for e in names)]
+                    for k, name in enumerate(entries)]
+            lines += [table(body, ["entry", "exact", *names], args.format)]
+            lines += [f"  {e}: {by_engine[e]['verdict']}" + (f" ({by_engine[e]['reason']})" if by_engine[e]["reason"]
+                      else f" (worst entry {by_engine[e]['partial']})" if by_engine[e]["verdict"] != "agree" else "")
+                      for e in names]
+        lines.append("")
+    print("\n".join(lines).rstrip())
+    if args.json:
+        write_json(args.json, {"command": "engines", "function": label, "variables": list(recipe.variables),
+                               "points": [list(p) for p in points], "missing": missing, "checks": rows})
+    return 1 if args.strict and any(r["verdict"] == "disagree" for r in rows) else 0
+
+
+def _subject(args):
+    if args.id is not None:
+        if args.expr is not None:
+            raise UsageError("give either a formula or --id, not both")
+        try:
+            seed, depth, index = parse_id(args.id)
+            f = generate(seed, depth, index, variables=args.vars or DEFAULTS["vars"],
+                         points=args.points or DEFAULTS["points"])
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        points = [p for p in f.points]
+        if args.at:
+            at = parse_point(args.at)
+            _same(f.variables, at)
+            points = [tuple(at[v] for v in f.variables)]
+        return f, points, f"{f.id}: {f.formula}"
+    if args.at is None:
+        raise UsageError("give the point with --at, e.g. engines 'relu(x)' --at x=0")
+    try:
+        probe = from_formula(args.expr)
+    except ValueError as exc:
+        raise UsageError(f"the formula does not work here: {str(exc).splitlines()[0]}") from None
+    at = parse_point(args.at)
+    _same(probe.variables, at)
+    point = tuple(at[v] for v in probe.variables)
+    return from_formula(args.expr, [point]), [point], args.expr
+
+
+def _same(variables: Sequence[str], at: dict[str, float]) -> None:
+    missing = [v for v in variables if v not in at]
+    if missing:
+        raise UsageError(f"--at gives no value for {', '.join(missing)}")
+    extra = [v for v in at if v not in variables]
+    if extra:
+        raise UsageError(f"--at gives {', '.join(extra)}, which the function does not use ({', '.join(variables)})")
