@@ -35,7 +35,7 @@ from toygrad import DomainError, Value, grad, gradient_forward, hessian, variabl
 
 from . import kinks
 from .check import EPS, FD_SAFETY, Subject, relative_error
-from .cli.output import fmt_error, fmt_time
+from .schema import verdict_counts
 from .tolerance import error_bounds
 
 __all__ = ["check_hessian", "hessian_by_depth", "crossover"]
@@ -174,23 +174,20 @@ def _exact_gradient(graph, wrt, point, fallback):
 
 
 def hessian_by_depth(rows_by_depth: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Agreement of second derivatives and of forward mode, by depth."""
+    """Agreement of second derivatives and of forward mode, by depth: worst errors, verdicts, median seconds."""
     out = []
     for depth, rows in sorted(rows_by_depth.items()):
         compared = [r for r in rows if "exact" in r]
         out.append({
             "depth": depth,
             "points": len(rows),
-            "Hessian AD max err": fmt_error(max((r["error_ad"] for r in compared), default=None)),
-            "Hessian FD max err": fmt_error(max((r["error_fd"] for r in compared), default=None)),
-            "forward max err": fmt_error(max((r["error_forward"] for r in compared), default=None)),
-            "reverse max err": fmt_error(max((r["error_reverse"] for r in compared), default=None)),
-            "agree": sum(r["verdict"] == "agree" for r in rows),
-            "disagree": sum(r["verdict"] == "disagree" for r in rows),
-            "non-smooth": sum(r["verdict"] == "non-smooth" for r in rows),
-            "out-of-domain": sum(r["verdict"] == "out-of-domain" for r in rows),
-            "time AD Hessian": fmt_time(_median([r["times"].get("ad") for r in rows])),
-            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
+            "hessian_ad_max_error": max((r["error_ad"] for r in compared), default=None),
+            "hessian_fd_max_error": max((r["error_fd"] for r in compared), default=None),
+            "forward_max_error": max((r["error_forward"] for r in compared), default=None),
+            "reverse_max_error": max((r["error_reverse"] for r in compared), default=None),
+            "verdicts": verdict_counts(rows),
+            "ad_hessian_seconds": _median([r["times"].get("ad") for r in rows]),
+            "exact_seconds": _median([r["times"].get("exact") for r in rows]),
         })
     return out
 
@@ -225,6 +222,6 @@ def crossover(sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64), repeats: int = 5)
             _ring(vs).backward()
             rev.append(time.perf_counter() - t)
         f, r = statistics.median(fwd), statistics.median(rev)
-        out.append({"inputs": n, "time forward (n sweeps)": fmt_time(f), "time reverse (1 sweep)": fmt_time(r),
-                    "forward / reverse": f"{f / r:.2f}", "cheaper": "forward" if f < r else "reverse"})
+        out.append({"inputs": n, "forward_seconds": f, "reverse_seconds": r, "forward_time_over_reverse": f / r,
+                    "cheaper": "forward" if f < r else "reverse"})
     return out
