@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -103,8 +104,12 @@ def _fits(fmt: str, width: int) -> bool:
     return bool(width) and fmt not in _MACHINE_FORMATS and not fmt.startswith("latex")
 
 
+_FIGURE = re.compile(r"^([-+]?(\d|\.\d|inf|nan)|-$)")
+
+
 def _render(rows: Sequence[Sequence[str]], headers: Sequence[str], fmt: str) -> str:
-    align = ("left",) + ("right",) * (len(headers) - 1)
+    """Figures right-aligned; the first column, and columns of words, left-aligned."""
+    align = ["left"] + ["right" if all(_FIGURE.match(r[j]) for r in rows) else "left" for j in range(1, len(headers))]
     return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True, missingval="-", colalign=align)
 
 
