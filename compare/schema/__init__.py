@@ -94,12 +94,17 @@ def _sentence(error: Any) -> str:
     return f"{where}: {error.message[:200]}"
 
 
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema  # only when a document is read back: writing JSON does not need it
+
+    return jsonschema.Draft202012Validator(_loaded())
+
+
 def validate(document: Any) -> None:
     """Raise ``ValueError`` naming the first thing in ``document`` that breaks the schema."""
-    import jsonschema
     from jsonschema.exceptions import best_match
 
-    validator = jsonschema.Draft202012Validator(_loaded())
-    error = best_match(validator.iter_errors(document))
+    error = best_match(_validator().iter_errors(document))
     if error is not None:
         raise ValueError(_sentence(error))
