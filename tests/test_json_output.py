@@ -224,3 +224,35 @@ def test_report_leaves_out_the_rows_of_ops_not_selected(tmp_path):
     assert [r["op"] for r in doc["tables"]["agreement_by_op"]] == ["mul", "sin"]
     lines = out.getvalue().splitlines()
     assert not [line for line in lines if re.match(r"^(log|dot|relu_dot|tanh)\s", line)]
+
+
+def test_a_wide_table_is_split_and_every_part_repeats_the_first_column():
+    from compare.cli.output import table
+
+    headers = ["name"] + [f"column {k}" for k in range(20)]
+    text = table([["row"] + [1.5] * 20], headers, "simple", 100)
+    parts = text.split("\n\n")
+    assert len(parts) >= 3
+    assert all(p.startswith("name") for p in parts) and all(len(line) <= 100 for line in text.splitlines())
+    assert all(f"column {k}" in text for k in range(20))
+
+
+def test_width_zero_and_formats_for_other_programs_are_never_split():
+    from compare.cli.output import table
+
+    headers = ["name"] + [f"column {k}" for k in range(20)]
+    for fmt, width in (("simple", 0), ("latex", 100), ("tsv", 100), ("html", 100)):
+        text = table([["row"] + [1.5] * 20], headers, fmt, width)
+        assert "\n\n" not in text, fmt
+
+
+def test_a_long_caption_and_long_text_cells_wrap_at_the_width():
+    from compare.cli.output import caption, table
+
+    assert all(len(line) <= 60 for line in caption("word " * 50, 60).splitlines())
+    text = table([["a", "a long reason " * 10]], ["id", "why"], "simple", 100)
+    assert len(text.splitlines()) > 3 and all(len(line) <= 100 for line in text.splitlines())
+
+
+def test_width_option_is_checked():
+    assert main(["swell", "--n", "2", "--width", "10"]) == 2
