@@ -87,3 +87,15 @@ def test_resume_of_an_intact_file_is_accepted_and_gives_the_same_result(tmp_path
     again = json.loads((tmp_path / "edited.json").read_text())
     assert [f["id"] for f in again["functions"]] == [f["id"] for f in stored["functions"]]
     assert again["summary"] == stored["summary"]
+
+
+def test_resume_recomputes_hessian_verdicts_too(tmp_path, capsys):
+    args = ["report", "--n", "1", "--depth", "1..2", "--order", "2", "--no-training"]
+    path = tmp_path / "order2.json"
+    assert main([*args, "--json", str(path)]) == 0
+    doc = json.loads(path.read_text())
+    row = next(r for f in doc["functions"] for r in f["second_order"] if r["verdict"] == "agree")
+    row["ad"][0][0] += 1.0
+    path.write_text(json.dumps(doc))
+    assert main([*args, "--resume", str(path)]) == 2
+    assert "Hessian verdict is agree but its numbers say disagree" in capsys.readouterr().err

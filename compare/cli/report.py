@@ -207,12 +207,14 @@ def _resumable(path: str, settings: dict[str, Any]) -> dict[str, dict[str, Any]]
     if data["settings"] != settings:
         raise UsageError(f"{path} was made with other settings ({data['settings']}); resume with the same options")
     for f in data["functions"]:
-        for k, row in enumerate(f["rows"]):
-            stored, (recomputed, why) = row["verdict"], _rejudge(row)
-            if stored != recomputed:
+        judged = [(row, "", _rejudge(row)) for row in f["rows"]]
+        judged += [(row, "Hessian ", second_order.hessian_verdict(row)) for row in f["second_order"] if "ad" in row]
+        for row, what, (recomputed, why) in judged:
+            if row["verdict"] != recomputed:
+                at = ",".join(f"{k}={v!r}" for k, v in row["point"].items())
                 raise UsageError(
-                    f"cannot resume from {path}: function {f['id']}, point {k + 1}: the stored verdict is "
-                    f"{stored} but its numbers say {recomputed} ({why or 'within every tolerance'}); "
+                    f"cannot resume from {path}: function {f['id']} at {at}: the stored {what}verdict is "
+                    f"{row['verdict']} but its numbers say {recomputed} ({why or 'within every tolerance'}); "
                     "the file was edited or damaged"
                 )
     return {f["id"]: f for f in data["functions"]}
