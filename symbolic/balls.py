@@ -121,6 +121,7 @@ class _Evaluator:
             raise ValueError(f"no value given for {', '.join(absent)}")
         self.exact_memo: dict[Any, Fraction | None] = {}
         self.memo: dict[Any, Any] = {}
+        self.kids: dict[Any, list[Any]] = {}  # each node's children, kept across precisions
         self.notes: set[str] = set()
         self.fallback = False
 
@@ -134,7 +135,9 @@ class _Evaluator:
             if e in memo:
                 stack.pop()
                 continue
-            kids = self._children(e)
+            kids = self.kids.get(e)
+            if kids is None:
+                kids = self.kids[e] = self._children(e)
             pending = [k for k in kids if k not in memo]
             if pending:
                 stack.extend(pending)
