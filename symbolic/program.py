@@ -294,12 +294,17 @@ class Program:
         )
 
 
-def _symengine_compile(program: Program) -> Callable[..., list[float]]:
+def _symengine_compile(program: Program) -> Callable[..., list[Any]]:
+    import numpy
+
     se = program.backend.core
     f = se.Lambdify(list(program.inputs), program.expand(), cse=True, real=True)
 
-    def run(*xs: Any) -> list[float]:
-        return [float(v) for v in f(*xs)]
+    def run(*xs: Any) -> list[Any]:
+        if all(numpy.ndim(x) == 0 for x in xs):
+            return [float(v) for v in f(*xs)]
+        columns = f(numpy.stack(numpy.broadcast_arrays(*xs), axis=-1))  # one row per point
+        return list(numpy.moveaxis(numpy.asarray(columns), -1, 0))
 
     return run
 

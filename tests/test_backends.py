@@ -271,3 +271,15 @@ def test_asking_for_an_unknown_backend_names_it():
     with pytest.raises(ValueError, match="unknown symbolic backend 'maple'"):
         backend("maple")
     assert BackendUnavailable.__mro__[1] is ImportError
+
+
+def test_compiled_gradient_is_the_same_on_both_backends_for_floats_and_arrays():
+    numpy = pytest.importorskip("numpy")
+    x, y = Value(0.5, label="x"), Value(2.0, label="y")
+    f = (x * y).sin() + x.relu() * y
+    xs, ys = numpy.array([0.5, -0.5, 0.0]), numpy.array([2.0, 2.0, 3.0])
+    reference = gradient(f).compile("numpy")(xs, ys)
+    for b in BACKENDS:
+        assert gradient(f, backend=b).compile()(-0.5, 2.0) == gradient(f).compile()(-0.5, 2.0)
+        got = gradient(f, backend=b).compile("numpy")(xs, ys)
+        assert all(numpy.array_equal(g, r) for g, r in zip(got, reference)), (got, reference)
