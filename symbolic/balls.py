@@ -342,16 +342,28 @@ def _finite(x: Any, e: Any) -> Any:
     return x
 
 
+def _float_up(x: Any) -> float:
+    """The least double >= the exact nonnegative arb ``x`` (subnormal, not 0, for a tiny positive ``x``)."""
+    f = float(x)
+    return math.nextafter(f, math.inf) if flint.arb(f) < x else f
+
+
+def _narrow(a: Any, target: tuple[float, int | None]) -> bool:
+    """Whether ``a`` meets the target, compared exactly (no underflow): radius, relative bits, or one double."""
+    radius, rel_bits = target
+    width = a.rad()
+    if width <= flint.arb(radius) or (rel_bits is not None and width <= abs(a.mid()) * flint.arb(2) ** -rel_bits):
+        return True
+    return float(a.lower()) == float(a.upper())  # both ends round to the same double
+
+
 def _as_ball(a: Any, prec: int, target: tuple[float, int | None], notes: tuple[str, ...], fallback: bool) -> Ball:
     mid = float(a.mid())
     if math.isinf(mid):
         return Ball(mid, math.inf, False, prec, "the value is beyond the float range", False, notes, a)
-    rad = float((a - flint.arb(mid)).abs_upper())
-    rad = math.nextafter(rad, math.inf) if rad else 0.0
-    radius, rel_bits = target
-    width = float(a.rad())  # the ball's own radius: ``rad`` adds the rounding of its midpoint to a double
-    narrow = width <= radius or (rel_bits is not None and width <= abs(mid) * 2.0 ** -rel_bits)
-    reason = ("" if narrow else f"the ball is still {width:.3g} wide at {prec} bits") if not fallback else (
+    rad = _float_up((a - flint.arb(mid)).abs_upper())  # ``a.rad()`` plus the rounding of the midpoint
+    narrow = _narrow(a, target)
+    reason = ("" if narrow else f"the ball is still {float(a.rad()):.3g} wide at {prec} bits") if not fallback else (
         "a node was evaluated by evalf: " + ", ".join(notes))
     return Ball(mid, rad, narrow and not fallback, prec, reason, False, notes, a)
 
@@ -369,9 +381,10 @@ def evaluate_balls(
 
     ``point`` maps input names (or symbols) to floats (their exact binary
     value), ints, Fractions or SymPy rationals. The working precision starts at
-    ``prec`` bits and doubles until every ball's radius is at most ``radius``
-    or at most ``2**-rel_bits`` of its midpoint (``rel_bits=None``: absolute
-    only), up to ``max_prec`` bits. Raises :class:`SymbolicDomainError` when a
+    ``prec`` bits and doubles until every ball's radius is at most ``radius``,
+    or at most ``2**-rel_bits`` of its midpoint (``rel_bits=None``: not this
+    test), or both its ends round to the same double (so an exact 0 computed
+    through cancellation is certified as 0.0), up to ``max_prec`` bits. Raises :class:`SymbolicDomainError` when a
     value is certainly not a finite real (``log`` of a negative, a division by
     exactly 0). Without python-flint, the values come from ``evalf`` and are
     not certified (the reason says so).

@@ -283,3 +283,15 @@ def test_compiled_gradient_is_the_same_on_both_backends_for_floats_and_arrays():
         assert gradient(f, backend=b).compile()(-0.5, 2.0) == gradient(f).compile()(-0.5, 2.0)
         got = gradient(f, backend=b).compile("numpy")(xs, ys)
         assert all(numpy.array_equal(g, r) for g, r in zip(got, reference)), (got, reference)
+
+
+def test_an_exact_zero_reached_through_cancellation_is_certified_as_zero_with_a_true_radius():
+    # exp(x) - exp(x) from two graph nodes: the ball is [0 +/- r], never narrow relative to its midpoint;
+    # it is certified once both ends round to 0.0 (about 1100 bits), and its radius is not underflowed to 0
+    x = Value(0.3, label="x")
+    f = x.exp() - x.exp()
+    cheap = Program.from_graph(f).balls({"x": 0.3}, max_prec=512)[0]
+    assert not cheap.certified and cheap.contains(0)
+    ball = Program.from_graph(f).balls({"x": 0.3})[0]
+    assert ball.certified and ball.prec == 2048 and ball.mid == 0.0 and 0.0 < ball.rad < 1e-300
+    assert Program.from_graph(f).balls({"x": 0.3}, radius=1e-20)[0].prec == 128  # an absolute target stops early
