@@ -349,12 +349,13 @@ def _float_up(x: Any) -> float:
 
 
 def _narrow(a: Any, target: tuple[float, int | None]) -> bool:
-    """Whether ``a`` meets the target, compared exactly (no underflow): radius, relative bits, or one double."""
+    """Whether ``a`` meets the target, compared exactly (no underflow): radius, relative bits, or a double 0."""
     radius, rel_bits = target
     width = a.rad()
     if width <= flint.arb(radius) or (rel_bits is not None and width <= abs(a.mid()) * flint.arb(2) ** -rel_bits):
         return True
-    return float(a.lower()) == float(a.upper())  # both ends round to the same double
+    # an exact 0 computed through cancellation: no relative target can be met, so 0.0 as a double is the most
+    return rel_bits is not None and a.contains(0) and float(a.lower()) == float(a.upper()) == 0.0
 
 
 def _as_ball(a: Any, prec: int, target: tuple[float, int | None], notes: tuple[str, ...], fallback: bool) -> Ball:
@@ -382,9 +383,11 @@ def evaluate_balls(
     ``point`` maps input names (or symbols) to floats (their exact binary
     value), ints, Fractions or SymPy rationals. The working precision starts at
     ``prec`` bits and doubles until every ball's radius is at most ``radius``,
-    or at most ``2**-rel_bits`` of its midpoint (``rel_bits=None``: not this
-    test), or both its ends round to the same double (so an exact 0 computed
-    through cancellation is certified as 0.0), up to ``max_prec`` bits. Raises :class:`SymbolicDomainError` when a
+    or at most ``2**-rel_bits`` of its midpoint (``rel_bits=None``: absolute
+    only), up to ``max_prec`` bits. A ball around 0 whose ends both round to
+    0.0 meets any relative target (an exact 0 reached through cancellation
+    never has a narrow relative ball; that takes about 1100 bits: pass a
+    ``radius`` to stop sooner). Raises :class:`SymbolicDomainError` when a
     value is certainly not a finite real (``log`` of a negative, a division by
     exactly 0). Without python-flint, the values come from ``evalf`` and are
     not certified (the reason says so).
