@@ -230,7 +230,7 @@ class _Evaluator:
             if q == 1:
                 if p < 0 and b.contains(0):
                     self._domain_edge(base, b, e, "a negative power of 0", negative_ok=True)
-                return _finite(b ** p, e)
+                return _finite(_integer_power(b, p), e)
             if b > 0:
                 return _finite(b ** flint.arb(flint.fmpq(p, q)), e)
             self._domain_edge(base, b, e, "a fractional power needs a base >= 0", zero_ok=p > 0)
@@ -330,6 +330,17 @@ _KNOWN = {
     "Pi", "Exp1", "BooleanTrue", "BooleanFalse", "Add", "Mul", "Pow", "Max", "Min", "Heaviside", "sign", "Sign",
     "Piecewise", "And", "Or", *_RELATIONS, *_NUMBER_FUNCTIONS,
 }
+
+
+def _integer_power(b: Any, n: int) -> Any:
+    """``b ** n`` by repeated squaring: arb's own power is nan for a ball that contains 0."""
+    out, base, k = flint.arb(1), b, abs(n)
+    while k:
+        if k & 1:
+            out = out * base
+        base = base * base
+        k >>= 1
+    return 1 / out if n < 0 else out
 
 
 def _pq(x: Fraction) -> tuple[int, int]:

@@ -295,3 +295,11 @@ def test_an_exact_zero_reached_through_cancellation_is_certified_as_zero_with_a_
     ball = Program.from_graph(f).balls({"x": 0.3})[0]
     assert ball.certified and ball.prec == 2048 and ball.mid == 0.0 and 0.0 < ball.rad < 1e-300
     assert Program.from_graph(f).balls({"x": 0.3}, radius=1e-20)[0].prec == 128  # an absolute target stops early
+
+
+def test_an_integer_power_of_a_ball_around_zero_stays_finite():
+    # sin(x) - relu(sin(x)) is exactly 0 here but its ball straddles 0; arb's own power gives nan for it
+    x = Value(1.985, label="x")
+    u = x.sin() - x.sin().relu()
+    ball = hessian(u.tanh() * 3.0, backend="symengine").balls({"x": 1.985}, radius=1e-19)[0]
+    assert ball.certified and ball.contains(0)
