@@ -34,6 +34,7 @@ import sympy as sp
 
 from .backends import flint, missing
 from .program import EXACT_DIGITS, Program, SymbolicDomainError
+from .rational import RationalValues
 
 __all__ = ["Ball", "evaluate_balls", "DEFAULT_PREC", "MAX_PREC", "DEFAULT_REL_BITS"]
 
@@ -119,7 +120,7 @@ class _Evaluator:
         absent = [str(s) for s in program.inputs if s not in self.inputs]
         if absent:
             raise ValueError(f"no value given for {', '.join(absent)}")
-        self.exact_memo: dict[Any, Fraction | None] = {}
+        self.exact = RationalValues(self.inputs, self.rhs)
         self.memo: dict[Any, Any] = {}
         self.kids: dict[Any, list[Any]] = {}  # each node's children, kept across precisions
         self.notes: set[str] = set()
@@ -288,43 +289,6 @@ class _Evaluator:
         if not (v.is_number and v.is_real and v.is_finite):
             raise SymbolicDomainError(f"{e} is not a finite real number here: it evaluates to {v}")
         return flint.arb(str(v)) + flint.arb(0, abs(float(v)) * 10.0 ** (12 - digits) + 10.0 ** -digits)
-
-    # ------------------------------------------------------------ exact
-    def exact(self, e: Any) -> Fraction | None:
-        """The exact rational value of ``e`` when its nodes allow (sums, products, integer powers, Max), else None."""
-        try:
-            return self._exact(e)
-        except RecursionError:
-            return None
-
-    def _exact(self, e: Any) -> Fraction | None:
-        if e in self.exact_memo:
-            return self.exact_memo[e]
-        out: Fraction | None = None
-        kind = type(e).__name__
-        if e.is_Rational:
-            out = Fraction(int(e.p), int(e.q))
-        elif e.is_Symbol:
-            out = self.inputs.get(e) if e not in self.rhs else self._exact(self.rhs[e])
-        elif kind in ("Add", "Mul", "Max", "Min"):
-            parts = [self._exact(a) for a in e.args]
-            if None not in parts:
-                if kind == "Add":
-                    out = sum(parts, Fraction(0))
-                elif kind == "Mul":
-                    out = math.prod(parts, start=Fraction(1))
-                else:
-                    out = max(parts) if kind == "Max" else min(parts)
-        elif kind == "Pow" and e.args[1].is_Integer and abs(int(e.args[1])) <= 10_000:
-            base = self._exact(e.args[0])
-            if base is not None and (base != 0 or int(e.args[1]) >= 0):
-                out = base ** int(e.args[1])
-        elif kind == "Abs":
-            inner = self._exact(e.args[0])
-            out = None if inner is None else abs(inner)
-        self.exact_memo[e] = out
-        return out
-
 
 _KNOWN = {
     "Pi", "Exp1", "BooleanTrue", "BooleanFalse", "Add", "Mul", "Pow", "Max", "Min", "Heaviside", "sign", "Sign",
