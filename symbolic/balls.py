@@ -36,7 +36,7 @@ from .backends import flint, missing
 from .program import EXACT_DIGITS, Program, SymbolicDomainError
 from .rational import RationalValues
 
-__all__ = ["Ball", "evaluate_balls", "DEFAULT_PREC", "MAX_PREC", "DEFAULT_REL_BITS"]
+__all__ = ["Ball", "BallPlan", "evaluate_balls", "DEFAULT_PREC", "MAX_PREC", "DEFAULT_REL_BITS"]
 
 #: the first working precision, in bits (a double has 53)
 DEFAULT_PREC = 128
@@ -105,68 +105,115 @@ _RELATIONS = {  # name: (sign of rhs - lhs that makes it true)
 }
 
 
-class _Evaluator:
-    """Ball and exact values of a program's expressions at one point (a memo per precision)."""
+class BallPlan:
+    """A program's nodes in evaluation order (arguments first), built once and evaluated at any point.
 
-    def __init__(self, program: Program, point: Mapping[Any, Any]):
-        self.backend = program.backend
+    :meth:`Program.balls` keeps one per program, so a program evaluated at
+    several points walks its expressions once.
+    """
+
+    def __init__(self, program: Program):
+        self.program = program
         self.rhs = dict(program.bindings)
-        by_name = {str(s): s for s in program.inputs}
-        self.inputs: dict[Any, Fraction] = {}
-        for key, v in point.items():
-            s = by_name.get(str(key))
-            if s is not None:
-                self.inputs[s] = _fraction(v)
-        absent = [str(s) for s in program.inputs if s not in self.inputs]
-        if absent:
-            raise ValueError(f"no value given for {', '.join(absent)}")
-        self.exact = RationalValues(self.inputs, self.rhs)
-        self.memo: dict[Any, Any] = {}
-        self.kids: dict[Any, list[Any]] = {}  # each node's children, kept across precisions
-        self.notes: set[str] = set()
-        self.fallback = False
-
-    # ------------------------------------------------------------ balls
-    def value(self, root: Any) -> Any:
-        """The ball of ``root`` (an arb, or a bool for a condition); raises _Imprecise."""
-        memo = self.memo
-        stack = [root]
-        while stack:
-            e = stack[-1]
-            if e in memo:
+        index: dict[Any, int] = {}
+        nodes: list[Any] = []
+        kids: list[tuple[int, ...]] = []
+        for root in program.outputs:
+            stack = [root]
+            while stack:
+                e = stack[-1]
+                if e in index:
+                    stack.pop()
+                    continue
+                ks = self._children(e)
+                pending = [k for k in ks if k not in index]
+                if pending:
+                    stack.extend(pending)
+                    continue
                 stack.pop()
-                continue
-            kids = self.kids.get(e)
-            if kids is None:
-                kids = self.kids[e] = self._children(e)
-            pending = [k for k in kids if k not in memo]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            vals = [memo[k] for k in kids]
-            failed = next((v for v in vals if isinstance(v, _Imprecise)), None)
-            if failed is None:
-                try:
-                    memo[e] = self._node(e, kids, vals)
-                except _Imprecise as why:
-                    memo[e] = why
-            else:
-                memo[e] = failed
-        out = memo[root]
-        if isinstance(out, _Imprecise):
-            raise out
-        return out
+                index[e] = len(nodes)
+                nodes.append(e)
+                kids.append(tuple(index[k] for k in ks))
+        self.nodes, self.kids = nodes, kids
+        self.outputs = [index[o] for o in program.outputs]
+        self.by_name = {str(s): s for s in program.inputs}
 
     def _children(self, e: Any) -> list[Any]:
         if e.is_Symbol:
             return [self.rhs[e]] if e in self.rhs else []
         kind = type(e).__name__
-        if kind == "Piecewise" and self.backend.core is sp:
+        if kind == "Piecewise" and self.program.backend.core is sp:
             return [part for pair in e.args for part in pair.args]
         if kind in _KNOWN:
             return list(e.args)
-        return []
+        return sorted(e.free_symbols, key=str)  # an unknown node: evalf, given its symbols' values
+
+    def balls(
+        self,
+        point: Mapping[Any, Any],
+        *,
+        radius: float = 0.0,
+        rel_bits: int | None = DEFAULT_REL_BITS,
+        prec: int = DEFAULT_PREC,
+        max_prec: int = MAX_PREC,
+    ) -> list["Ball"]:
+        """The outputs at ``point``: see :func:`evaluate_balls`."""
+        if flint is None:
+            return _without_flint(self.program, point)
+        ev = _Point(self, point)
+        target = (float(radius), rel_bits)
+        results: list[Ball | None] = [None] * len(self.outputs)
+        p = prec
+        while True:
+            with flint.ctx.workprec(p):
+                vals = ev.run()
+                notes = tuple(sorted(ev.notes))
+                for i, out in enumerate(self.outputs):
+                    if results[i] is not None and results[i].certified:
+                        continue
+                    a = vals[out]
+                    if isinstance(a, _Imprecise):
+                        results[i] = Ball(math.nan, math.inf, False, p, f"{a} (at {p} bits)", a.kink, notes)
+                    else:
+                        results[i] = _as_ball(a, p, target, notes, ev.fallback)
+            if ev.fallback or p >= max_prec or all(r.certified for r in results):
+                return results  # type: ignore[return-value]
+            p = min(2 * p, max_prec)
+
+
+class _Point:
+    """Ball and exact values of a plan's nodes at one point."""
+
+    def __init__(self, plan: BallPlan, point: Mapping[Any, Any]):
+        self.plan = plan
+        self.backend = plan.program.backend
+        self.inputs: dict[Any, Fraction] = {}
+        for key, v in point.items():
+            s = plan.by_name.get(str(key))
+            if s is not None:
+                self.inputs[s] = _fraction(v)
+        absent = [name for name, s in plan.by_name.items() if s not in self.inputs]
+        if absent:
+            raise ValueError(f"no value given for {', '.join(absent)}")
+        self.exact = RationalValues(self.inputs, plan.rhs)
+        self.notes: set[str] = set()
+        self.fallback = False
+
+    def run(self) -> list[Any]:
+        """Every node's ball (an arb, a bool for a condition, or the _Imprecise that stopped it)."""
+        nodes, kids = self.plan.nodes, self.plan.kids
+        vals: list[Any] = [None] * len(nodes)
+        for i, e in enumerate(nodes):
+            kv = [vals[k] for k in kids[i]]
+            failed = next((v for v in kv if v.__class__ is _Imprecise), None)
+            if failed is not None:
+                vals[i] = failed
+                continue
+            try:
+                vals[i] = self._node(e, [nodes[k] for k in kids[i]], kv)
+            except _Imprecise as why:
+                vals[i] = why
+        return vals
 
     def _node(self, e: Any, kids: list[Any], vals: list[Any]) -> Any:
         arb = flint.arb
@@ -176,7 +223,7 @@ class _Evaluator:
             return arb(flint.fmpq(int(e.p), int(e.q)))
         kind = type(e).__name__
         if kind not in _KNOWN:
-            return self._fallback(e, kind)
+            return self._fallback(e, kind, kids, vals)
         if kind == "Pi":
             return arb.pi()
         if kind == "Exp1":
@@ -274,21 +321,19 @@ class _Evaluator:
         self.notes.add("a kink decided by exact rational arithmetic")
         return (exact > 0) - (exact < 0)
 
-    def _fallback(self, e: Any, kind: str) -> Any:
+    def _fallback(self, e: Any, kind: str, symbols: list[Any], vals: list[Any]) -> Any:
         """SymPy's evalf for a node the balls do not know: noted, never certified."""
         self.notes.add(f"evalf fallback for {kind}")
         self.fallback = True
-        expr = self.backend.to_sympy(e)
+        to_sympy = self.backend.to_sympy
         digits = int(flint.ctx.prec * 0.30103) + 10
-        env = {}
-        for s in expr.free_symbols:
-            key = next(k for k in (*self.inputs, *self.rhs) if self.backend.to_sympy(k) == s)
-            env[s] = sp.Rational(*_pq(self.inputs[key])) if key in self.inputs else sp.Float(
-                self.value(key).mid().str(digits, radius=False), digits)
-        v = expr.xreplace(env).evalf(digits)
+        env = {to_sympy(s): sp.Rational(*_pq(self.inputs[s])) if s in self.inputs
+               else sp.Float(v.mid().str(digits, radius=False), digits) for s, v in zip(symbols, vals)}
+        v = to_sympy(e).xreplace(env).evalf(digits)
         if not (v.is_number and v.is_real and v.is_finite):
             raise SymbolicDomainError(f"{e} is not a finite real number here: it evaluates to {v}")
         return flint.arb(str(v)) + flint.arb(0, abs(float(v)) * 10.0 ** (12 - digits) + 10.0 ** -digits)
+
 
 _KNOWN = {
     "Pi", "Exp1", "BooleanTrue", "BooleanFalse", "Add", "Mul", "Pow", "Max", "Min", "Heaviside", "sign", "Sign",
@@ -373,28 +418,7 @@ def evaluate_balls(
     >>> b.certified, b.prec, b.mid == 2 ** 0.5, b.arb.rad() < 2 ** -200
     (True, 256, True, True)
     """
-    if flint is None:
-        return _without_flint(program, point)
-    ev = _Evaluator(program, point)
-    target = (float(radius), rel_bits)
-    results: list[Ball | None] = [None] * len(program.outputs)
-    p = prec
-    while True:
-        with flint.ctx.workprec(p):
-            ev.memo = {}
-            for i, out in enumerate(program.outputs):
-                if results[i] is not None and results[i].certified:
-                    continue
-                try:
-                    a = ev.value(out)
-                except _Imprecise as why:
-                    results[i] = Ball(math.nan, math.inf, False, p, f"{why} (at {p} bits)", why.kink,
-                                      tuple(sorted(ev.notes)))
-                    continue
-                results[i] = _as_ball(a, p, target, tuple(sorted(ev.notes)), ev.fallback)
-        if ev.fallback or p >= max_prec or all(r.certified for r in results):
-            return results  # type: ignore[return-value]
-        p = min(2 * p, max_prec)
+    return program.ball_plan.balls(point, radius=radius, rel_bits=rel_bits, prec=prec, max_prec=max_prec)
 
 
 def _without_flint(program: Program, point: Mapping[Any, Any]) -> list[Ball]:

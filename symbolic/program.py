@@ -21,6 +21,7 @@ reverse: the result is again a program whose size is linear in the graph (Laue,
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import sympy as sp
@@ -31,7 +32,7 @@ from .backends import SYMPY, Backend
 from .convert import constant_expr, exact, symbols_of
 
 if TYPE_CHECKING:
-    from .balls import Ball
+    from .balls import Ball, BallPlan
 
 __all__ = ["Program", "SymbolicDomainError", "SymbolicLimitError", "EXACT_DIGITS"]
 
@@ -186,6 +187,13 @@ class Program:
         lines += [f"\\mathrm{{out}}_{{{i}}} &= {sp.latex(o)}" for i, o in enumerate(p.outputs)]
         return "$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$"
 
+    @cached_property
+    def ball_plan(self) -> "BallPlan":
+        """The plan that evaluates this program in ball arithmetic (built once, on first use)."""
+        from .balls import BallPlan
+
+        return BallPlan(self)
+
     def balls(self, point: Mapping[Any, Any], **target: Any) -> "list[Ball]":
         """The outputs at ``point`` as certified balls: see :func:`symbolic.balls.evaluate_balls`.
 
@@ -194,9 +202,7 @@ class Program:
         >>> [b.certified for b in Program.from_graph(x.exp()).gradient().balls({"x": 0.5})]
         [True]
         """
-        from .balls import evaluate_balls
-
-        return evaluate_balls(self, point, **target)
+        return self.ball_plan.balls(point, **target)
 
     def count_ops(self) -> int:
         """Operations in this representation: every binding's and output's ``count_ops``."""
