@@ -3,7 +3,7 @@
     python benchmarks/engine.py [--repeats 7] [--chain 100000] [--micrograd-repeats 3] [--format simple] [--json PATH]
 
 The same as ``python -m compare bench``; the code and what it measures are in
-:mod:`compare.bench`. micrograd and torch come from the ``bench`` extra:
+:mod:`compare.cli.bench`. micrograd and torch come from the ``bench`` extra:
 ``pip install -e '.[bench]'``.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from compare import bench  # noqa: E402  (imports neither torch nor SymPy)
+from compare.cli import bench  # noqa: E402  (imports neither torch nor SymPy)
 
 
 def main(argv: list[str] | None = None) -> int:

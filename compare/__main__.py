@@ -1,9 +1,9 @@
-"""``python -m compare``: the command line (see ``compare.cli``)."""
+"""``python -m compare``: the command line (see ``compare.cli.main``)."""
 
 import sys
 
 try:
-    from .cli import main
+    from .cli.main import main
 
     status = main()
 except KeyboardInterrupt:  # Ctrl-C while still importing: no traceback either

@@ -35,7 +35,7 @@ from toygrad import DomainError, Value, grad, gradient_forward, hessian, variabl
 
 from . import kinks
 from .check import EPS, FD_SAFETY, Subject, relative_error
-from .output import fmt_error, fmt_time
+from .cli.output import fmt_error, fmt_time
 from .tolerance import error_bounds
 
 __all__ = ["check_hessian", "hessian_by_depth", "crossover"]

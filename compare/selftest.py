@@ -33,7 +33,7 @@ from toygrad.sweep import planted
 
 from .check import check_function
 from .generate import generate
-from .output import add_output_options, positive_int, progress, table, write_json
+from .cli.output import add_output_options, positive_int, progress, table, write_json
 
 NAME = "selftest"
 HELP = "plant bugs in the op table and the engine; every one must be caught"

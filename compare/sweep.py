@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .check import check_function
 from .generate import DEFAULT_OPS, generate
-from .output import progress as progress_bar
+from .cli.output import progress as progress_bar
 from .second_order import check_hessian
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]

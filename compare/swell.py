@@ -23,7 +23,7 @@ from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
 from .errors import UsageError
-from .output import add_output_options, fmt_time, table, write_json
+from .cli.output import add_output_options, fmt_time, table, write_json
 
 NAME = "swell"
 HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"

@@ -16,7 +16,7 @@ loss trajectories).
 >>> run.verification.verdict, len(run.losses), run.metric
 ('agree', 5, 'accuracy')
 
-On the command line (:mod:`compare.traincmd`): ``python -m compare train moons``
+On the command line (:mod:`compare.cli.train`): ``python -m compare train moons``
 (micrograd's demo), ``python -m compare train sine --method symbolic --plot fit.png``.
 """
 
@@ -47,7 +47,7 @@ from toygrad.optim import SGD, Adam
 
 from . import kinks
 from .errors import UsageError
-from .output import fmt_error
+from .cli.output import fmt_error
 from .tolerance import error_bounds
 
 __all__ = [
@@ -624,7 +624,7 @@ def train(
 
     ``setup`` is a :class:`Setup` or a data set's name (its defaults, with
     ``overrides``). Raises :class:`VerificationFailed` if the gradients
-    disagree. ``progress`` wraps the step loop (``compare.output.progress``).
+    disagree. ``progress`` wraps the step loop (``compare.cli.output.progress``).
     """
     if isinstance(setup, str):
         setup = setup_for(setup, **overrides)

@@ -1,4 +1,4 @@
-"""compare.bench (``python -m compare bench``) and its thin script: the right rows, positive figures.
+"""compare.cli.bench (``python -m compare bench``) and its thin script: the right rows, positive figures.
 
 No timing is asserted: only that every figure the tables promise is there and
 positive, and that an engine that is not installed is left out, not faked.
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from compare import bench
-from compare.cli import main
+from compare.cli import bench
+from compare.cli.main import main
 
 QUICK = ["--repeats", "1", "--chain", "2000", "--micrograd-repeats", "1"]
 CHAIN_FIGURES = ["forward_ns_per_node", "backward_ns_per_node", "backward_over_forward", "bytes_per_node",
@@ -87,6 +87,6 @@ def test_bad_options_are_a_usage_error(argv, capsys):
 
 
 def test_bench_imports_neither_torch_nor_micrograd_until_it_times_them():
-    code = ("import sys; from compare import bench; "
+    code = ("import sys; from compare.cli import bench; "
             "sys.exit(any(m in sys.modules for m in ('torch', 'micrograd', 'sympy')))")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

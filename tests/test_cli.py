@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare.cli import main
+from compare.cli.main import main
 
 QUICK = ["--n", "2", "--depth", "1..2", "--no-training"]
 
@@ -143,7 +143,7 @@ def test_resume_refuses_other_settings(tmp_path, capsys):
 
 
 def test_json_is_written_atomically(tmp_path):
-    from compare.output import write_json
+    from compare.cli.output import write_json
 
     path = tmp_path / "x.json"
     write_json(path, {"a": 1})

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import symbolic
-from compare import traincmd, training
-from compare.cli import main
+from compare import training
+from compare.cli import train as traincmd
+from compare.cli.main import main
 from compare.errors import UsageError
 from compare.training import (
     VerificationFailed, _example_loss, fit, predict, prepare, setup_for, train, verify,

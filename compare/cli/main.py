@@ -13,12 +13,13 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import bench, checkcmd, report, selftest, swell, traincmd
-from .errors import UsageError
+from .. import selftest, swell
+from . import bench, check, report, train
+from ..errors import UsageError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = (report, checkcmd, swell, traincmd, bench, selftest)
+COMMANDS = (report, check, swell, train, bench, selftest)
 
 
 class _Parser(argparse.ArgumentParser):

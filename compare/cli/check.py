@@ -14,11 +14,11 @@ from typing import Any
 from symbolic import Formula, ParseError, parse
 from toygrad import DomainError, Value
 
-from .check import Check, check_function
-from .errors import UsageError
-from .generate import generate, parse_id
+from ..check import Check, check_function
+from ..errors import UsageError
+from ..generate import generate, parse_id
 from .output import add_output_options, fmt_error, fmt_time, table, write_json
-from .second_order import check_hessian
+from ..second_order import check_hessian
 
 NAME = "check"
 HELP = "check one formula at one point: AD, exact symbolic, lambdify and finite differences"

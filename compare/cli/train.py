@@ -17,9 +17,9 @@ import numpy as np
 from toygrad import DomainError
 from toygrad.data import DATASETS
 
-from .errors import UsageError
+from ..errors import UsageError
 from .output import add_output_options, fmt_error, fmt_time, progress, table, write_json
-from .training import (
+from ..training import (
     LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, VERIFY_HEADERS, Problem, Setup, TrainingRun, _metric, fit,
     predict, prepare, setup_for,
 )

@@ -18,11 +18,12 @@ from typing import Any, Sequence
 
 from toygrad import OPS
 
-from . import second_order, swell, traincmd
-from .check import VERDICTS
-from .errors import UsageError
+from .. import second_order, swell
+from . import train as traincmd
+from ..check import VERDICTS
+from ..errors import UsageError
 from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
-from .sweep import executor_for, make_tasks, run_sweep
+from ..sweep import executor_for, make_tasks, run_sweep
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
