@@ -181,13 +181,12 @@ def _push_forward(order: list[Value], seeds: dict[Value, float]) -> float:
                 out, xs = node.data, [a.data for a in args]
             else:
                 out, xs = node_value(node), [node_value(a) for a in args]
+            t = 0.0
             if op.arity is None:  # the row of partials, dotted with the tangents
-                t = 0.0
                 for partial, ti in zip(op.partials(out, xs), ts):
                     if ti:
                         t += partial * ti
             else:  # each rule, handed the tangent for the cotangent
-                t = 0.0
                 for rule, ti in zip(op.rules, ts):
                     if ti:
                         t += rule(ti, out, *xs)
