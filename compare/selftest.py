@@ -71,7 +71,7 @@ def _map_rules(op: Op, wrap: Callable[[Callable], Callable]) -> dict[str, Any]:
 def _scaled(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [d * SCALE for d in out] if isinstance(out, list) else out * SCALE
+        return [d * SCALE for d in out] if isinstance(out, (list, tuple)) else out * SCALE
 
     return mutant
 
@@ -79,7 +79,7 @@ def _scaled(rule: Callable) -> Callable:
 def _negated(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [-d for d in out] if isinstance(out, list) else -out
+        return [-d for d in out] if isinstance(out, (list, tuple)) else -out
 
     return mutant
 

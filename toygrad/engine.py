@@ -283,14 +283,15 @@ def _apply(op: Op, args: tuple, xs: Sequence[Any] | None = None) -> Value:
     """
     arity = op.arity
     try:
-        if xs is None and arity == 2:
+        if xs is not None:
+            out = op.forward(xs) if arity is None else op.forward(*xs)
+        elif arity == 2:
             out = op.forward(args[0].data, args[1].data)
-        elif xs is None and arity == 1:
+        elif arity == 1:
             out = op.forward(args[0].data)
         else:
-            if xs is None:
-                xs = [a.data for a in args]
-            out = op.forward(xs) if arity is None else op.forward(*xs)
+            xs = [a.data for a in args]
+            out = op.forward(xs)
     except OverflowError:
         raise _overflow(op, [a.data for a in args] if xs is None else xs) from None
     except (ArithmeticError, ValueError):

@@ -182,7 +182,7 @@ class MLP(Module):
         if len(x) != nin:
             raise ValueError(f"this MLP takes {nin} inputs, got {len(x)}")
         for layer in self.layers:
-            x = layer([x] if isinstance(x, Value) else x)  # a layer of one neuron returns a Value
+            x = layer.forward([x] if isinstance(x, Value) else x)  # a layer of one neuron returns a Value
         return x
 
     def parameters(self) -> list[Value]:

@@ -13,7 +13,9 @@ Derivative rules
     gradient ``g`` to that argument, given the op's output ``out`` and its
     inputs ``xs``. A rule is only called for arguments that need a gradient, so
     ``x ** 2`` never asks for ``log(x)``. An n-ary op (``arity=None``) has one
-    ``vjp(g, out, xs)`` returning the contributions to all its arguments.
+    ``vjp(g, out, xs)`` returning the contributions to all its arguments, or an
+    empty sequence when every one is 0 (a relu neuron that is off), so that a
+    sweep spends nothing on it.
 
     Rules are written once and run on two kinds of input: floats (the fast
     path of ``backward()``) and ``Value`` objects (to build a graph of the
@@ -124,7 +126,7 @@ def _relu_dot(xs: Sequence[float]) -> float:
 
 
 def _relu_dot_vjp(g, out, xs):
-    return _dot_vjp(g, out, xs) if step(out) else [g * 0.0] * len(xs)
+    return _dot_vjp(g, out, xs) if step(out) else ()  # off: no contribution (backward skips the neuron)
 
 
 def _sum_vjp(g, out, xs):

@@ -198,8 +198,8 @@ class Op:
         >>> OPS["mul"].partials(6.0, [2.0, 3.0]), OPS["pow"].partials(4.0, [-2.0, 2.0], wrt=[True, False])
         ([3.0, 2.0], [-4.0, 0.0])
         """
-        if self.arity is None:
-            return list(self.vjp(1.0, out, xs if isinstance(xs, list) else list(xs)))
+        if self.arity is None:  # an empty vjp: every partial is 0
+            return list(self.vjp(1.0, out, xs if isinstance(xs, list) else list(xs))) or [0.0] * len(xs)
         if wrt is None:
             return [rule(1.0, out, *xs) for rule in self.rules]
         return [rule(1.0, out, *xs) if w else 0.0 for rule, w in zip(self.rules, wrt)]
