@@ -190,7 +190,7 @@ def test_special_differences_list_the_minority_with_the_exact_and_the_majority()
                         for r in conformance.check_recipe(p.recipe, [toy, toy, half], answers=True)]
     diffs = conformance.differences(run.special)
     assert {(d["engine"], d["at"], d["verdict"], d["got"], d["majority"]) for d in diffs} == {
-        ("half", "x=0.0", "convention", 0.5, "0"), ("half", "x=-0.0", "convention", 0.5, "0")}
+        ("half", "x=0.0", "convention", 0.5, 0.0), ("half", "x=-0.0", "convention", 0.5, 0.0)}
 
 
 # ---------------------------------------------------------------- the command
@@ -203,14 +203,22 @@ def test_engines_command_prints_the_tables_and_exits_zero(capsys, tmp_path):
     assert main(args) == 0
     out = capsys.readouterr().out
     for title in ("Random sweep", "Agreement by op, first order", "Agreement by op, second order",
-                  "Special points where an engine differs", "rerun:"):
+                  "Special points where an engine differs", "the line that reruns each"):
         assert title in out
     assert "n/s" in out  # micrograd lacks most ops
     data = json.loads(path.read_text())
     assert {"summary", "by_op_order_1", "by_op_order_2", "special_summary", "special_differences"} <= set(data)
     assert {r["engine"] for r in data["summary"]} == {"toygrad", "micrograd"}
-    rerun = [line for line in out.splitlines() if line.strip().startswith("#1:")][0]
-    assert "python -m compare engines" in rerun and "--at" in rerun
+    lines = out.splitlines()
+    first = [k for k, line in enumerate(lines) if line.strip().startswith("#1:")][0]
+    assert lines[first + 1].strip().startswith("python -m compare engines") and "--at" in lines[first + 1]
+
+
+def test_the_schema_knows_the_engine_verdicts_from_the_one_list():
+    from compare.engines.judge import VERDICTS
+    from compare.schema import load
+
+    assert load()["$defs"]["engine_verdict"]["enum"] == list(VERDICTS)
 
 
 def test_engines_strict_exits_one_on_a_wrong_value(monkeypatch, capsys):

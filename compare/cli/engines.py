@@ -26,7 +26,7 @@ from ..errors import UsageError
 from ..generate import generate, parse_id
 from ..sweep import executor_for
 from .check import parse_point
-from .output import add_output_options, fmt_time, positive_int, progress, table, write_json
+from .output import add_output_options, caption, document, fmt_time, positive_int, progress, table, write_json
 from .report import parse_range
 
 NAME = "engines"
@@ -135,21 +135,13 @@ def _run(engines, args, depths, n, variables, points, special, executor, bar) ->
 # ---------------------------------------------------------------- formatting
 
 
-def fmt_entry(x: Any) -> str:
-    """An engine's or the exact entry, short: 0.5, -inf, nan, error: DomainError, undefined."""
+def fmt_entry(x: Any, digits: int = 6) -> str:
+    """An engine's or the exact entry, short: 0.5, -inf, nan, error DomainError, undefined."""
     if x is None:
         return "undefined"
     if isinstance(x, str):
-        return x.split(":")[0] + ": " + x.split(":")[1].strip() if x.count(":") >= 1 else x
-    return f"{x:.6g}" if math.isfinite(x) else str(x)
-
-
-def _fmt_label(label: str) -> str:
-    """A majority label (a kind, or a number to 12 digits) as short as an entry."""
-    try:
-        return fmt_entry(float(label))
-    except ValueError:
-        return label or "-"
+        return "error " + x.split(":")[1].strip() if x.count(":") >= 1 else x
+    return f"{x:.{digits}g}" if math.isfinite(x) else str(x)
 
 
 def fmt_ulps(x: float | None) -> str:
@@ -162,7 +154,7 @@ def fmt_ulps(x: float | None) -> str:
 
 def _cell(c: dict[str, Any]) -> str:
     if not c["checked"]:
-        return "n/s"
+        return "n/s" if c["unsupported"] else "-"
     text = f"{c['agree']}/{c['checked']}"
     return text + (f" ({c['disagree']} wrong)" if c["disagree"] else "")
 
@@ -185,78 +177,87 @@ def _at(names: Sequence[str], point: Sequence[float]) -> str:
 
 def _report(args, result: conformance.Run, engines: list[str], missing: dict[str, str], seconds: float,
             settings: dict[str, Any]) -> int:
-    fmt = args.format
+    fmt, width = args.format, args.width
     versions = [f"{e} {result.versions.get(e, '')}".strip() for e in engines]
-    lines = [f"Engines: {', '.join(versions) or 'none'}"]
-    lines += [f"skipped: {why}" for why in missing.values()]
+    lines = [caption(f"Engines: {', '.join(versions) or 'none'}", width)]
+    lines += [caption(f"skipped: {why}", width) for why in missing.values()]
     tables: dict[str, Any] = {"summary": conformance.summary(result.sweep, engines)}
-    sweep_functions = len({r["id"] for r in result.sweep})
     if result.sweep:
+        functions = len({r["id"] for r in result.sweep})
         lines += [
             "",
-            f"Random sweep: {sweep_functions} functions (seed {settings['seed']}, depths "
-            f"{settings['depths'][0]}..{settings['depths'][-1]}, {settings['n']} per depth, {settings['points']} "
-            f"points, {settings['variables']} variables), order {settings['order']}. One check is one engine at one "
-            "point; ulps are of the exact value (or of the gradient's scale where terms cancel); err/tol is the worst "
-            "error over the tolerance of compare.tolerance on toygrad's graph of the same function",
-            table([_summary_row(r) for r in tables["summary"]],
-                  ["engine", "order", "functions", "checks", *VERDICTS, "worst ulps", "err/tol", "time"], fmt),
+            caption(f"Random sweep: {functions} functions (seed {settings['seed']}, depths {settings['depths'][0]}.."
+                    f"{settings['depths'][-1]}, {settings['n']} per depth, {settings['points']} point(s) each, "
+                    f"{settings['variables']} variables), through each engine. A check is one engine at one point "
+                    "and order; ulps: the worst error in units in the last place of the exact value (or of the "
+                    "gradient's scale where terms cancel); err/tol: the worst error over the tolerance of "
+                    "compare.tolerance for toygrad's graph of the same function; time: the engine's own", width),
+            table([_summary_row(r) for r in tables["summary"]], SUMMARY_HEADERS, fmt, width),
         ]
         for order, title in ((1, "first"), (2, "second")):
             if order > settings["order"]:
                 continue
             rows = conformance.by_op(result.sweep, engines, order)
             tables[f"by_op_order_{order}"] = rows
-            lines += ["", f"Agreement by op, {title} order: agreeing/checked in functions that contain the op "
-                          "(n/s: not supported by the engine)",
-                      table([[r["op"], *(_cell(r[e]) for e in engines)] for r in rows], ["op", *engines], fmt)]
+            lines += ["", caption(f"Agreement by op, {title} order: agreeing/checked, in the functions that contain "
+                                  "the op (n/s: not supported by the engine; -: no function had the op)", width),
+                      table([[r["op"], *(_cell(r[e]) for e in engines)] for r in rows], ["op", *engines], fmt, width)]
         wrong = [r for r in result.sweep if r["verdict"] in ("disagree", "refused")]
         tables["sweep_differences"] = wrong
         if wrong:
-            lines += ["", f"Random functions where an engine is wrong or refuses ({len(wrong)} checks; first 20)",
-                      table([[r["engine"], r["id"], r["order"], r["partial"], fmt_entry(r["exact"]),
-                              fmt_entry(r["got"]), r["verdict"]] for r in wrong[:20]],
-                            ["engine", "function", "order", "entry", "exact", "engine's value", "verdict"], fmt)]
-            lines += ["rerun: " + _rerun(r["id"], _at([f"x{i}" for i in range(len(r["point"]))], r["point"]),
-                                         r["engine"], settings["variables"]) for r in wrong[:20]]
+            lines += ["", caption(f"Random functions where an engine is wrong or refuses ({len(wrong)} checks, "
+                                  "the first 20 shown; the JSON has all)", width),
+                      table([[f"#{k + 1} {r['id']}", r["engine"], r["partial"], fmt_entry(r["exact"]),
+                              fmt_entry(r["got"]), r["verdict"]] for k, r in enumerate(wrong[:20])],
+                            ["# function", "engine", "entry", "exact", "engine's value", "verdict"], fmt, width),
+                      "rerun:"]
+            vars_ = settings["variables"] if settings["variables"] != DEFAULTS["vars"] else None
+            lines += [f"  #{k + 1}: " + _rerun(r["id"], _at([f"x{i}" for i in range(len(r["point"]))], r["point"]),
+                                               r["engine"], vars_) for k, r in enumerate(wrong[:20])]
     if result.skipped:
-        lines += ["", f"Not checked ({len(result.skipped)} functions: no exact derivative): "
-                  + "; ".join(f"{k}: {v}" for k, v in list(result.skipped.items())[:5])]
+        lines += ["", caption(f"Not checked ({len(result.skipped)} functions: no exact derivative): "
+                              + "; ".join(f"{k}: {v}" for k, v in list(result.skipped.items())[:5]), width)]
     if result.special:
         tables["special_summary"] = conformance.summary(result.special, engines)
         diffs = conformance.differences(result.special)
         tables["special_differences"] = diffs
-        lines += [
-            "",
-            f"Special points: {settings['special_points']} points (kinks, domain boundaries, integer and zero "
-            "exponents, zero and negative bases, saturation, overflow edges), by engine",
-            table([_summary_row(r) for r in tables["special_summary"]],
-                  ["engine", "order", "functions", "checks", *VERDICTS, "worst ulps", "err/tol", "time"], fmt),
-            "",
-            "Special points where an engine differs from the exact derivative or from the majority of engines "
-            "(entry: the one that differs; majority: what most engines return)",
-        ]
         numbered: dict[tuple[str, str], int] = {}
         for d in diffs:
             numbered.setdefault((d["formula"], d["at"]), len(numbered) + 1)
-        lines.append(table([[f"#{numbered[(d['formula'], d['at'])]} {d['formula']} at {d['at']}", d["engine"],
-                             d["partial"], fmt_entry(d["exact"]), fmt_entry(d["got"]), _fmt_label(d["majority"]),
-                             d["verdict"]] for d in diffs],
-                           ["# function at point", "engine", "entry", "exact", "engine's value", "majority",
-                            "verdict"], fmt))
-        lines += ["rerun:"] + [f"  #{k}: {_rerun(f, at)}" for (f, at), k in numbered.items()]
+        what = {(r["formula"], r["at"]): r["what"] for r in result.special}
+        lines += [
+            "",
+            caption(f"Special points: {settings['special_points']} points (kinks, domain boundaries, integer and "
+                    "zero exponents, zero and negative bases, saturation, overflow edges), by engine", width),
+            table([_summary_row(r) for r in tables["special_summary"]], SUMMARY_HEADERS, fmt, width),
+            "",
+            caption("Special points where an engine differs from the exact derivative or from the majority of "
+                    "engines (entry: the one that differs; majority: what more than half of the engines return)",
+                    width),
+            table([[f"#{numbered[(d['formula'], d['at'])]} {d['formula']}", d["engine"], d["partial"],
+                    fmt_entry(d["exact"], 4), fmt_entry(d["got"], 4),
+                    "-" if d["majority"] is None else fmt_entry(d["majority"], 4), d["verdict"]] for d in diffs],
+                  ["# function", "engine", "entry", "exact", "engine's value", "majority", "verdict"], fmt, width),
+            "the points, and the line that reruns each:",
+        ]
+        for (f, at), k in numbered.items():
+            lines += [caption(f"  #{k}: {f} at {at}: {what[(f, at)]}", width), f"      {_rerun(f, at)}"]
     lines += ["", f"time: {fmt_time(seconds)} with {settings['workers']} worker(s)"]
     print("\n".join(lines))
     if args.json:
-        write_json(args.json, {"command": "engines", "settings": settings, "engines": {e: result.versions.get(e, "")
-                   for e in engines}, "missing": missing, "seconds": seconds, "skipped": result.skipped, **tables})
+        write_json(args.json, document(
+            "engines", settings, engines={e: result.versions.get(e, "") for e in engines}, missing=missing,
+            seconds=seconds, skipped=[{"id": k, "reason": v} for k, v in result.skipped.items()], **tables))
     wrong_values = any(r["verdict"] == "disagree" for r in result.sweep + result.special)
     return 1 if args.strict and wrong_values else 0
 
 
+SUMMARY_HEADERS = ["engine, order", "checks", *VERDICTS, "ulps", "err/tol", "time"]
+
+
 def _summary_row(r: dict[str, Any]) -> list[Any]:
     err_tol = r["worst_err_tol"]
-    return [r["engine"], r["order"], r["functions"], r["checks"], *(r[v] for v in VERDICTS),
+    return [f"{r['engine']}, {('1st', '2nd')[r['order'] - 1]}", r["checks"], *(r[v] for v in VERDICTS),
             fmt_ulps(r["worst_ulps"]), "-" if err_tol is None else fmt_ulps(err_tol) if err_tol >= 1 else
             f"{err_tol:.2g}", fmt_time(r["seconds"])]
 
@@ -268,7 +269,7 @@ def _single(args, engines: list[str], missing: dict[str, str]) -> int:
     recipe, points, label = _subject(args)
     adapters, broken = conformance.load_engines(engines)
     missing.update(broken)
-    lines = [f"skipped: {why}" for why in missing.values()]
+    lines = [caption(f"skipped: {why}", args.width) for why in missing.values()]
     try:
         rows = []
         for point in points:
@@ -277,7 +278,7 @@ def _single(args, engines: list[str], missing: dict[str, str]) -> int:
         raise UsageError(f"no exact derivative for {label}: {exc}") from None
     names = [a.name for a in adapters]
     for point in points:
-        lines.append(f"{label} at {_at(recipe.variables, point)}")
+        lines.append(caption(f"{label} at {_at(recipe.variables, point)}", args.width))
         for order in range(1, args.order + 1):
             mine = [r for r in rows if r["order"] == order and r["point"] == list(point)]
             if not mine:
@@ -287,15 +288,18 @@ def _single(args, engines: list[str], missing: dict[str, str]) -> int:
             body = [[name, fmt_entry(mine[0]["exact_answer"][k]),
                      *(fmt_entry(by_engine[e]["answer"][k]) if by_engine[e]["answer"] else "n/s" for e in names)]
                     for k, name in enumerate(entries)]
-            lines += [table(body, ["entry", "exact", *names], args.format)]
-            lines += [f"  {e}: {by_engine[e]['verdict']}" + (f" ({by_engine[e]['reason']})" if by_engine[e]["reason"]
-                      else f" (worst entry {by_engine[e]['partial']})" if by_engine[e]["verdict"] != "agree" else "")
-                      for e in names]
+            lines += [table(body, ["entry", "exact", *names], args.format, args.width)]
+            lines += [caption(f"  {e}: {by_engine[e]['verdict']}" + (
+                f" ({by_engine[e]['reason']})" if by_engine[e]["reason"] else
+                f" (worst entry {by_engine[e]['partial']})" if by_engine[e]["verdict"] != "agree" else ""), args.width)
+                for e in names]
         lines.append("")
     print("\n".join(lines).rstrip())
     if args.json:
-        write_json(args.json, {"command": "engines", "function": label, "variables": list(recipe.variables),
-                               "points": [list(p) for p in points], "missing": missing, "checks": rows})
+        write_json(args.json, document(
+            "engines", {"function": label, "variables": list(recipe.variables), "points": [list(p) for p in points],
+                        "order": args.order}, engines={a.name: a.version for a in adapters}, missing=missing,
+            checks=rows))
     return 1 if args.strict and any(r["verdict"] == "disagree" for r in rows) else 0
 
 

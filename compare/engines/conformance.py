@@ -212,7 +212,7 @@ def _worst(values: Iterable[float | None]) -> float | None:
 def by_op(rows: Sequence[dict[str, Any]], engines: Sequence[str], order: int) -> list[dict[str, Any]]:
     """Per op (checks of functions that contain it) and engine: agreeing, checked, wrong, worst ulps.
 
-    ``checked`` leaves out unsupported checks; an engine without the op has ``checked`` 0.
+    ``checked`` leaves out the ``unsupported`` checks (an engine without the op, or without second order).
     """
     cells: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -223,9 +223,11 @@ def by_op(rows: Sequence[dict[str, Any]], engines: Sequence[str], order: int) ->
     for op in OPS:
         row: dict[str, Any] = {"op": op}
         for engine in engines:
-            mine = [r for r in cells.get((op, engine), []) if r["verdict"] != "unsupported"]
+            every = cells.get((op, engine), [])
+            mine = [r for r in every if r["verdict"] != "unsupported"]
             row[engine] = {
                 "checked": len(mine),
+                "unsupported": len(every) - len(mine),
                 "agree": sum(r["verdict"] == "agree" for r in mine),
                 "disagree": sum(r["verdict"] == "disagree" for r in mine),
                 "other": sum(r["verdict"] not in ("agree", "disagree") for r in mine),
@@ -233,6 +235,16 @@ def by_op(rows: Sequence[dict[str, Any]], engines: Sequence[str], order: int) ->
             }
         out.append(row)
     return out
+
+
+def _value(label: str) -> Any:
+    """A majority label back as a value: a float, ``"error"``, or None where there is no majority."""
+    if not label:
+        return None
+    try:
+        return float(label)
+    except ValueError:
+        return label
 
 
 def _label(entry: Any) -> str:
@@ -264,12 +276,12 @@ def differences(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         for r in group:
             odd = [k for k, a in enumerate(r["answer"]) if majority[k] and _label(a) != majority[k]]
             if r["verdict"] not in ("agree", "undefined") or odd:
-                row = dict(r, majority=majority[r["entries"].index(r["partial"])] if r["partial"] else "",
+                row = dict(r, majority=_value(majority[r["entries"].index(r["partial"])]) if r["partial"] else None,
                            odd_entries=[r["entries"][k] for k in odd])
                 if r["verdict"] in ("agree", "undefined") and odd:  # show the entry that differs
                     k = odd[0]
                     row.update(partial=r["entries"][k], exact=r["exact_answer"][k], got=r["answer"][k],
-                               majority=majority[k])
+                               majority=_value(majority[k]))
                 out.append(row)
     out.sort(key=lambda r: (r["op"], r["formula"], r["point"], r["order"], WORSE[r["verdict"]], r["engine"]))
     return out

@@ -1,10 +1,11 @@
 """The exact derivatives of a recipe at a point: the one place that says where the ground truth comes from.
 
-Today: ``symbolic``'s DAG-mode gradient and Hessian programs (SymPy), evaluated
-at the exact binary value of the point to ``symbolic.EXACT_DIGITS`` digits;
+Today: ``symbolic``'s DAG-mode gradient and Hessian programs, evaluated as
+certified python-flint balls at the exact binary value of the point
+(:meth:`symbolic.Program.balls`; ``evalf`` only where a ball stays too wide);
 where an entry is not a finite real (``sqrt'(0)``), each entry is evaluated on
-its own from the tree-mode expressions, so the others still count. When the
-certified ball evaluator lands, :meth:`Truth.at` is what changes.
+its own from the tree-mode expressions, so the others still count. This module
+is the only place that says so: a faster or another truth changes here.
 
 An entry is a float (``inf`` when the exact value is real but beyond a double's
 range: ``exp'(710)``) or ``None`` when the derivative is not a real number there.
@@ -141,20 +142,34 @@ def _ordered(graph: Value, names: Sequence[str]) -> list[Value]:
 
 
 def _entries(program: Program, env: dict[str, sp.Rational], tree) -> list[float | None]:
-    """Every output of the program at ``env``; entry by entry from the tree program if one is not real."""
+    """Every output of the program at ``env``: certified balls; entry by entry from the tree program where
+    one is not a real number; ``evalf`` where a ball stays too wide or refuses a point evalf takes."""
     try:
-        return [_float(v) for v in program.evaluate(env)]
+        return [_entry(program, k, b, env) for k, b in enumerate(program.balls(env))]
     except SymbolicDomainError:
         pass
     whole = tree()
     out: list[float | None] = []
     for expr in whole.outputs:
+        single = Program(whole.inputs, (), (expr,))
         try:
-            [v] = Program(whole.inputs, (), (expr,)).evaluate(env)
-            out.append(_float(v))
-        except SymbolicDomainError:
-            out.append(None)
+            out.append(_entry(single, 0, single.balls(env)[0], env))
+        except SymbolicDomainError:  # the balls may refuse what evalf takes: (-2)**y at y = 3
+            try:
+                out.append(_float(single.evaluate(env)[0]))
+            except SymbolicDomainError:
+                out.append(None)
     return out
+
+
+def _entry(program: Program, k: int, ball, env: dict[str, sp.Rational]) -> float | None:
+    """A certified ball's double; otherwise the output evaluated by ``evalf`` (not certified)."""
+    if ball.certified:
+        return ball.mid
+    try:
+        return _float(program.evaluate(env)[k])
+    except SymbolicDomainError:
+        return None
 
 
 def derive(recipe: Recipe, order: int = 1, hint: Sequence[float] | None = None) -> Truth:
