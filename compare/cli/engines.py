@@ -14,12 +14,9 @@ import importlib.util
 import math
 import shlex
 import time
-from collections import Counter
 from typing import Any, Sequence
 
-from ..engines import ENGINES, install_hint
-from ..engines.adapter import kind
-from ..engines import conformance
+from ..engines import ENGINES, conformance, install_hint
 from ..engines.judge import VERDICTS
 from ..engines.recipes import from_formula
 from ..errors import UsageError
@@ -125,11 +122,12 @@ def _run(engines, args, depths, n, variables, points, special, executor, bar) ->
     if executor is None:
         return conformance.run(engines, **kwargs)
     try:
-        with executor:
-            return conformance.run(engines, executor=executor, **kwargs)
-    except KeyboardInterrupt:
+        result = conformance.run(engines, executor=executor, **kwargs)
+    except BaseException:  # Ctrl-C or a failure: stop now, queued chunks are dropped, not waited for
         executor.shutdown(wait=False, cancel_futures=True)
         raise
+    executor.shutdown()
+    return result
 
 
 # ---------------------------------------------------------------- formatting

@@ -23,9 +23,9 @@ from __future__ import annotations
 import functools
 import importlib
 
-from .adapter import Adapter, Outcome, Unsupported, kind
+from .adapter import Adapter, Outcome, kind
 
-__all__ = ["ENGINES", "EngineMissing", "load", "install_hint", "Adapter", "Outcome", "Unsupported", "kind"]
+__all__ = ["ENGINES", "EngineMissing", "load", "install_hint", "Adapter", "Outcome", "kind"]
 
 #: every engine with an adapter, toygrad first
 ENGINES: tuple[str, ...] = ("toygrad", "torch", "jax", "autograd", "micrograd")

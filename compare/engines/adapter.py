@@ -29,15 +29,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..generate import Ref
 
-__all__ = ["Adapter", "Outcome", "Recipe", "Entry", "Unsupported", "kind", "ERROR"]
+__all__ = ["Adapter", "Outcome", "Recipe", "Entry", "kind", "ERROR"]
 
 #: an entry of an outcome: a float (NaN and inf included) or ``"error: ..."``
 Entry = Any
 ERROR = "error: "
-
-
-class Unsupported(Exception):
-    """The engine has no function for this use of an op (micrograd's ``pow`` with a Value exponent)."""
 
 
 class Recipe:
