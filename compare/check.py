@@ -22,7 +22,6 @@ each representation. The tolerance comes from :mod:`compare.tolerance`.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Protocol, Sequence
@@ -32,15 +31,12 @@ import sympy as sp
 from symbolic import Program, SymbolicDomainError, SymbolicLimitError, exact, gradient
 from toygrad import DomainError, Value, topological, variables
 
-from . import kinks
+from . import finite, kinks
 from .tolerance import error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference", "relative_error"]
+__all__ = ["Check", "Subject", "check_function", "VERDICTS", "relative_error", "TREE_LIMIT"]
 
 VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
-EPS = sys.float_info.epsilon
-#: a finite difference may be off by this many times its own error estimate
-FD_SAFETY = 10.0
 #: tree mode is the ground truth unless its derivative is larger than this many ops
 TREE_LIMIT = 20_000
 
@@ -83,15 +79,6 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def central_difference(f, xs: Sequence[float], i: int, scale: float = 1.0) -> float:
-    """d f / d xs[i] by a central difference with step ``scale * eps**(1/3) * max(1, |x|)``."""
-    h = scale * EPS ** (1 / 3) * max(1.0, abs(xs[i]))
-    plus, minus = list(xs), list(xs)
-    plus[i] += h
-    minus[i] -= h
-    return (f(plus) - f(minus)) / (plus[i] - minus[i])
 
 
 @dataclass
@@ -227,21 +214,16 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
         return moved.data
 
     try:
-        fd, fd2 = [], []
-        for i in range(len(xs)):
-            fd.append(central_difference(f, xs, i))
-            fd2.append(central_difference(f, xs, i, scale=2.0))
+        estimates = finite.gradient(f, xs)
     except DomainError as exc:
-        fd = fd2 = [math.nan] * len(xs)
+        fd = fd_tol = [math.nan] * len(xs)
         stencil_left_domain = str(exc)
     else:
+        fd = [e.value for e in estimates]
+        fd_tol = [e.tolerance(bounds.value, exact=x) for e, x in zip(estimates, result.exact)]
         stencil_left_domain = ""
     result.times["fd"] = time.perf_counter() - t
     result.fd = fd
-    fd_tol = [
-        FD_SAFETY * (abs(a - b) / 3 + bounds.value / (EPS ** (1 / 3) * max(1.0, abs(x)))) + 4 * EPS * abs(e)
-        for a, b, x, e in zip(fd, fd2, xs, result.exact)
-    ]
 
     scale = bounds.magnitude
     result.error_ad = relative_error(result.ad, result.exact, scale)

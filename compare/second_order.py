@@ -33,14 +33,12 @@ from symbolic import gradient as symbolic_gradient
 from symbolic import hessian as symbolic_hessian
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
-from . import kinks
-from .check import EPS, FD_SAFETY, Subject, relative_error
+from . import finite, kinks
+from .check import TREE_LIMIT, Subject, relative_error
 from .cli.output import fmt_error, fmt_time
 from .tolerance import error_bounds
 
 __all__ = ["check_hessian", "hessian_by_depth", "crossover"]
-
-TREE_LIMIT = 20_000
 
 
 def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
@@ -111,32 +109,27 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     graph.backward()
     reverse = [v.grad for v in wrt]
 
-    def gradient_at(values):
-        g = at(values)
-        g.backward()
-        return [v.grad for v in _ordered_variables(g, names)]
-
     fd, fd_tol = [[0.0] * n for _ in range(n)], [[0.0] * n for _ in range(n)]
     first_bounds = error_bounds(graph, wrt)
     gradient_error = first_bounds.gradient_tolerance()
     here = kinks.sites(graph)
     crossed = False
+
+    def gradient_along(j: int):
+        def gradient_at(t: float) -> list[float]:
+            nonlocal crossed
+            g = at([t if k == j else x for k, x in enumerate(xs)])
+            crossed |= bool(kinks.crossed(here, kinks.sites(g)))
+            g.backward()
+            return [v.grad for v in _ordered_variables(g, names)]
+
+        return gradient_at
+
     try:
         for j in range(n):
-            cols = []
-            for scale in (1.0, 2.0):
-                h = scale * EPS ** (1 / 3) * max(1.0, abs(xs[j]))
-                plus, minus = list(xs), list(xs)
-                plus[j] += h
-                minus[j] -= h
-                gp, gm = gradient_at(plus), gradient_at(minus)
-                cols.append([(a - b) / (plus[j] - minus[j]) for a, b in zip(gp, gm)])
-                for moved in (plus, minus):
-                    crossed |= bool(kinks.crossed(here, kinks.sites(at(moved))))
-            for i in range(n):
-                fd[i][j] = cols[0][i]
-                h = EPS ** (1 / 3) * max(1.0, abs(xs[j]))
-                fd_tol[i][j] = FD_SAFETY * (abs(cols[0][i] - cols[1][i]) / 3 + gradient_error[i] / h)
+            for i, est in enumerate(finite.differences(gradient_along(j), xs[j])):
+                fd[i][j] = est.value
+                fd_tol[i][j] = est.tolerance(gradient_error[i], exact=exact_rows[i][j])
     except DomainError:
         crossed = True
     row["ad"], row["exact"], row["fd"], row["tolerance"] = ad, exact_rows, fd, tol

@@ -26,7 +26,6 @@ import gc
 import inspect
 import math
 import random
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -45,7 +44,7 @@ from toygrad.nn import MLP, Module
 from toygrad.ops import OPS
 from toygrad.optim import SGD, Adam
 
-from . import kinks
+from . import finite, kinks
 from .errors import UsageError
 from .cli.output import fmt_error
 from .tolerance import error_bounds
@@ -69,9 +68,6 @@ TRAINABLE_ACTIVATIONS = ("relu", "tanh", "sigmoid", "sin", "cos", "abs")
 #: 0.4 s. Two examples exercise every op of the loss graph, and the L2 term
 #: gives every parameter a non-trivial gradient.
 VERIFY_BATCH = 2
-EPS = sys.float_info.epsilon
-#: a finite difference may be off by this many times its own error estimate (as in compare.check)
-FD_SAFETY = 10.0
 #: micrograd's schedule, stretched over the run: lr = 1.0 - 0.9 k / steps (its demo has 100 steps)
 SCHEDULE_TEXT = "1.0 - 0.9 k/{steps}"
 #: learning rate of an optimizer chosen without --lr (None: sgd follows the schedule)
@@ -442,9 +438,9 @@ def verify(
     replay = _Replay(loss, params)
     fd, fd_tol = [], []
     for i, e in enumerate(truth):
-        d, spread, h = replay.derivative(i)
-        fd.append(d)
-        fd_tol.append(math.inf if d is None else FD_SAFETY * (spread / 3 + bounds.value / h) + 4 * EPS * abs(e))
+        est = replay.derivative(i)
+        fd.append(None if est is None else est.value)
+        fd_tol.append(math.inf if est is None else est.tolerance(bounds.value, exact=e))
     times["fd"] = time.perf_counter() - t
 
     off = abs(loss.data - float(value))
@@ -550,8 +546,8 @@ class _Replay:
                     stack.append(c)
         return sorted(seen)
 
-    def value(self, i: int, x: float) -> float | None:
-        """The root's value with variable ``i`` at ``x``; None if a kink is crossed or reached."""
+    def value(self, i: int, x: float) -> float:
+        """The root's value with variable ``i`` at ``x``; :class:`_Off` if a kink is crossed or reached."""
         base = self.base
         vals = list(base)
         vals[self.start[i]] = x
@@ -561,24 +557,24 @@ class _Replay:
             for kink in op.kinks:
                 v = kink.value(xs)
                 if v == kink.at or kinks.side(v, kink.at) != kinks.side(kink.value(before), kink.at):
-                    return None
+                    raise _Off
             try:
                 vals[k] = op.forward(xs) if op.arity is None else op.forward(*xs)
             except (ArithmeticError, ValueError):
-                return None
+                raise _Off from None
         return vals[-1]
 
-    def derivative(self, i: int) -> tuple[float | None, float, float]:
-        """Central difference for variable ``i``, its change at twice the step, and the step."""
-        x = self.base[self.start[i]]
-        h = EPS ** (1 / 3) * max(1.0, abs(x))
-        out = []
-        for step in (h, 2 * h):
-            plus, minus = self.value(i, x + step), self.value(i, x - step)
-            if plus is None or minus is None:
-                return None, math.inf, h
-            out.append((plus - minus) / ((x + step) - (x - step)))
-        return out[0], abs(out[0] - out[1]), h
+    def derivative(self, i: int) -> finite.Estimate | None:
+        """Central difference for variable ``i`` with its estimate; None where the step meets a kink or leaves
+        the domain."""
+        try:
+            return finite.difference(lambda x: self.value(i, x), self.base[self.start[i]])
+        except _Off:
+            return None
+
+
+class _Off(Exception):
+    """A moved forward pass crossed a kink or left the domain."""
 
 
 # ------------------------------------------------------------------ training
