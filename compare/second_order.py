@@ -35,10 +35,9 @@ from toygrad import DomainError, Value, grad, gradient_forward, hessian, variabl
 
 from . import finite, kinks
 from .check import TREE_LIMIT, Subject, relative_error
-from .cli.output import fmt_error, fmt_time
 from .tolerance import error_bounds
 
-__all__ = ["check_hessian", "hessian_by_depth", "crossover"]
+__all__ = ["check_hessian", "crossover"]
 
 
 def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
@@ -166,33 +165,6 @@ def _exact_gradient(graph, wrt, point, fallback):
         return list(fallback)
 
 
-def hessian_by_depth(rows_by_depth: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Agreement of second derivatives and of forward mode, by depth."""
-    out = []
-    for depth, rows in sorted(rows_by_depth.items()):
-        compared = [r for r in rows if "exact" in r]
-        out.append({
-            "depth": depth,
-            "points": len(rows),
-            "Hessian AD max err": fmt_error(max((r["error_ad"] for r in compared), default=None)),
-            "Hessian FD max err": fmt_error(max((r["error_fd"] for r in compared), default=None)),
-            "forward max err": fmt_error(max((r["error_forward"] for r in compared), default=None)),
-            "reverse max err": fmt_error(max((r["error_reverse"] for r in compared), default=None)),
-            "agree": sum(r["verdict"] == "agree" for r in rows),
-            "disagree": sum(r["verdict"] == "disagree" for r in rows),
-            "non-smooth": sum(r["verdict"] == "non-smooth" for r in rows),
-            "out-of-domain": sum(r["verdict"] == "out-of-domain" for r in rows),
-            "time AD Hessian": fmt_time(_median([r["times"].get("ad") for r in rows])),
-            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
-        })
-    return out
-
-
-def _median(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
 def _ring(vs: Sequence[Value]) -> Value:
     """A function of n inputs where every input matters: sum of tanh(x_i * x_(i+1)) + sin(x_i)."""
     n = len(vs)
@@ -204,7 +176,8 @@ def _ring(vs: Sequence[Value]) -> Value:
 
 
 def crossover(sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64), repeats: int = 5) -> list[dict[str, Any]]:
-    """Time of a full gradient by forward mode and by reverse mode as the inputs grow."""
+    """Time (seconds, median of ``repeats``) of a full gradient by forward mode and by reverse mode as the
+    inputs grow."""
     out = []
     for n in sizes:
         primals = [0.1 + 0.8 * math.sin(i + 1) for i in range(n)]
@@ -218,6 +191,6 @@ def crossover(sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64), repeats: int = 5)
             _ring(vs).backward()
             rev.append(time.perf_counter() - t)
         f, r = statistics.median(fwd), statistics.median(rev)
-        out.append({"inputs": n, "time forward (n sweeps)": fmt_time(f), "time reverse (1 sweep)": fmt_time(r),
-                    "forward / reverse": f"{f / r:.2f}", "cheaper": "forward" if f < r else "reverse"})
+        out.append({"inputs": n, "time forward (n sweeps)": f, "time reverse (1 sweep)": r,
+                    "forward / reverse": f / r, "cheaper": "forward" if f < r else "reverse"})
     return out

@@ -1,4 +1,4 @@
-"""``python -m compare selftest``: plant bugs, and show that the harness catches every one.
+"""Mutation self-test: plant bugs, and show that the harness catches every one (``python -m compare selftest``).
 
 Mutants, planted in memory (never by editing files), one at a time:
 
@@ -20,25 +20,21 @@ by any test and is reported as equivalent.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import contextlib
 import inspect
 import random
 import textwrap
-import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from toygrad import OPS, Op, engine
 from toygrad.ops import BINARY
 
 from .check import check_function
 from .generate import generate
-from .cli.output import add_output_options, positive_int, progress, table, write_json
 
-NAME = "selftest"
-HELP = "plant bugs in the op table and the engine; every one must be caught"
+__all__ = ["Mutant", "mutants", "baseline", "caught_by", "run_mutants", "SCALE"]
 
 SCALE = 1 + 1e-6
 
@@ -160,8 +156,15 @@ def _equivalent(m: Mutant, rng: random.Random) -> bool:
     return before == after
 
 
-def baseline(seed: int, per_op: int) -> list[tuple[Any, Any]]:
-    """(function, check) pairs with the table intact: the ground truth for every mutant."""
+def _same(items: Iterable[Any], **_: Any) -> Iterable[Any]:
+    return items
+
+
+def baseline(seed: int, per_op: int, progress: Callable[..., Iterable] = _same) -> list[tuple[Any, Any]]:
+    """(function, check) pairs with the table intact: the ground truth for every mutant.
+
+    ``progress`` wraps the loop over functions (the CLI passes a progress bar).
+    """
     pairs = []
     functions = []
     for k, name in enumerate(OPS):
@@ -195,16 +198,11 @@ def _variables(g):
     return variables(g)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed of the functions (default 0)")
-    parser.add_argument("--per-op", type=positive_int, default=3, help="functions built around each op (default 3)")
-    add_output_options(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    pairs = baseline(args.seed, args.per_op)
-    rng = random.Random(args.seed)
+def run_mutants(pairs: list[tuple[Any, Any]], seed: int = 0,
+                progress: Callable[..., Iterable] = _same) -> list[dict[str, str]]:
+    """Plant each mutant in turn; one row per mutant: ``caught`` (by which function), ``SURVIVED`` or
+    ``equivalent`` (it computes exactly what the original does)."""
+    rng = random.Random(seed)
     rows = []
     for m in progress(mutants(), desc="mutants"):
         if _equivalent(m, rng):
@@ -214,14 +212,4 @@ def run(args: argparse.Namespace) -> int:
             hit = caught_by(pairs)
         rows.append({"mutant": m.name, "planted bug": m.description,
                      "result": "caught" if hit else "SURVIVED", "caught by": hit or "-"})
-    survived = [r for r in rows if r["result"] == "SURVIVED"]
-    caught = sum(r["result"] == "caught" for r in rows)
-    equivalent = sum(r["result"] == "equivalent" for r in rows)
-    print(f"Mutants planted in memory; ground truth: {len(pairs)} agreeing checks of {len({f.id for f, _ in pairs})} "
-          "functions, exact symbolic gradients")
-    print(table([list(r.values()) for r in rows], list(rows[0]), args.format))
-    print(f"\n{caught} caught, {len(survived)} survived, {equivalent} equivalent (they compute exactly what the "
-          f"original does) in {time.perf_counter() - started:.1f} s")
-    if args.json:
-        write_json(args.json, {"command": "selftest", "mutants": rows, "checks": len(pairs)})
-    return 1 if survived else 0
+    return rows

@@ -1,4 +1,4 @@
-"""``python -m compare swell``: expression swell on the logistic map, measured.
+"""Expression swell on the logistic map, measured (``python -m compare swell`` prints it).
 
 ``l(1) = x``, ``l(k+1) = 4 l(k) (1 - l(k))``. Tree mode differentiates the
 whole expression and its size grows geometrically with ``n``; DAG mode keeps
@@ -13,7 +13,6 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 
 from __future__ import annotations
 
-import argparse
 import time
 from typing import Any
 
@@ -22,11 +21,7 @@ import sympy as sp
 from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
-from .errors import UsageError
-from .cli.output import add_output_options, fmt_time, table, write_json
-
-NAME = "swell"
-HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
+__all__ = ["logistic", "measure"]
 
 
 def logistic(n: int, x: Value) -> Value:
@@ -38,7 +33,8 @@ def logistic(n: int, x: Value) -> Value:
 
 
 def measure(n: int) -> list[dict[str, Any]]:
-    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times of each representation."""
+    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times in seconds of each representation
+    (``None`` where tree mode met the recursion limit)."""
     rows = []
     tree_failed = False
     for k in range(1, n + 1):
@@ -66,28 +62,8 @@ def measure(n: int) -> list[dict[str, Any]]:
         lk.backward()
         ad_time = time.perf_counter() - t
         row["AD tape nodes"] = count_nodes(lk)["ops"]
-        row["time tree"] = fmt_time(tree_time) if tree_time is not None else "-"
-        row["time DAG"] = fmt_time(dag_time)
-        row["time AD"] = fmt_time(ad_time)
+        row["time tree"] = tree_time
+        row["time DAG"] = dag_time
+        row["time AD"] = ad_time
         rows.append(row)
     return rows
-
-
-def render(rows: list[dict[str, Any]], fmt: str = "simple") -> str:
-    return table([list(r.values()) for r in rows], list(rows[0]), fmt)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int, default=8, help="largest n of the logistic map (default 8)")
-    add_output_options(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.n <= 40:
-        raise UsageError(f"--n must be between 1 and 40 (tree mode doubles with each step), got {args.n}")
-    rows = measure(args.n)
-    print("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x")
-    print(render(rows, args.format))
-    if args.json:
-        write_json(args.json, {"command": "swell", "n": args.n, "rows": rows})
-    return 0

@@ -45,14 +45,12 @@ from toygrad.ops import OPS
 from toygrad.optim import SGD, Adam
 
 from . import finite, kinks
-from .errors import UsageError
-from .cli.output import fmt_error
 from .tolerance import error_bounds
 
 __all__ = [
     "Setup", "Problem", "Verification", "VerificationFailed", "TrainingRun",
     "setup_for", "prepare", "verify", "train", "fit", "predict", "parameter_names",
-    "DEFAULTS", "LOSSES", "OPTIMIZERS", "METHODS", "VERIFY_BATCH",
+    "DEFAULTS", "LOSSES", "OPTIMIZERS", "METHODS", "VERIFY_BATCH", "TRAINABLE_ACTIVATIONS",
 ]
 
 LOSSES = ("hinge", "mse", "bce", "ce")
@@ -131,7 +129,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 def setup_for(dataset: str, **overrides: Any) -> Setup:
     """The default set-up of ``dataset`` with ``overrides`` (``None`` values are ignored).
 
-    A :class:`UsageError` says why if they do not fit. An optimizer other than
+    A ``ValueError`` says why if they do not fit. An optimizer other than
     the data set's, chosen without ``lr``, gets :data:`OPTIMIZER_LR`'s.
 
     >>> setup_for("moons").describe()
@@ -140,10 +138,10 @@ def setup_for(dataset: str, **overrides: Any) -> Setup:
     >>> setup_for("sine", loss="ce")
     Traceback (most recent call last):
     ...
-    compare.errors.UsageError: --loss ce does not fit sine, a regression data set (float targets): use mse
+    ValueError: loss ce does not fit sine, a regression data set (float targets): use mse
     """
     if dataset not in DATASETS:
-        raise UsageError(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}")
+        raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}")
     given = {k: v for k, v in overrides.items() if v is not None}
     if "hidden" in given:
         given["hidden"] = tuple(given["hidden"])
@@ -164,21 +162,21 @@ def _check(s: Setup) -> None:
     for name, value, choices in (("loss", s.loss, LOSSES), ("optim", s.optim, OPTIMIZERS),
                                  ("activation", s.activation, TRAINABLE_ACTIVATIONS)):
         if value not in choices:
-            raise UsageError(f"unknown --{name} {value!r}; choose one of {', '.join(choices)}")
+            raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
     if s.loss not in _FITS[kind]:
         use = " or ".join(_FITS[kind])
-        raise UsageError(f"--loss {s.loss} does not fit {s.dataset}, {_KIND_WORDS[kind]}: use {use}")
+        raise ValueError(f"loss {s.loss} does not fit {s.dataset}, {_KIND_WORDS[kind]}: use {use}")
     if not s.hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in s.hidden):
-        raise UsageError(f"--hidden needs comma-separated positive integers, like 16,16; got {s.hidden!r}")
+        raise ValueError(f"hidden needs positive integer layer sizes, like (16, 16); got {s.hidden!r}")
     for name in ("steps", "points"):
         if getattr(s, name) < 1:
-            raise UsageError(f"--{name} must be at least 1, got {getattr(s, name)}")
+            raise ValueError(f"{name} must be at least 1, got {getattr(s, name)}")
     if s.batch is not None and not 1 <= s.batch <= s.points:
-        raise UsageError(f"--batch must be between 1 and the {s.points} training points, got {s.batch}")
+        raise ValueError(f"batch must be between 1 and the {s.points} training points, got {s.batch}")
     if s.lr is not None and not 0 < s.lr < math.inf:
-        raise UsageError(f"--lr must be a positive number, got {s.lr}")
+        raise ValueError(f"lr must be a positive number, got {s.lr}")
     if not 0 <= s.l2 < math.inf:
-        raise UsageError(f"--l2 must be a number >= 0, got {s.l2}")
+        raise ValueError(f"l2 must be a number >= 0, got {s.l2}")
 
 
 # ------------------------------------------------------------------ losses
@@ -289,7 +287,7 @@ def prepare(setup: Setup) -> Problem:
     try:
         X, y = DATASETS[setup.dataset](total, noise=setup.noise, seed=setup.seed)
     except (TypeError, ValueError) as exc:
-        raise UsageError(f"{setup.dataset}: {exc}") from None
+        raise ValueError(f"{setup.dataset}: {exc}") from None
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=n_test / total, seed=setup.seed)
     outputs = (int(y.max()) + 1 if kind == "multiclass" else 2) if setup.loss == "ce" else 1
     state = random.getstate()
@@ -327,9 +325,6 @@ def predict(model: MLP, X: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ verification
 
-VERIFY_HEADERS = ["against exact", "parameters", "max rel. error", "tolerance (rel.)", "worst error/tol.", "verdict"]
-
-
 @dataclass
 class Verification:
     """AD, exact symbolic and finite-difference gradients of a loss on a mini-batch, compared.
@@ -365,15 +360,6 @@ class Verification:
     @property
     def passed(self) -> bool:
         return self.verdict != "disagree"
-
-    def rows(self) -> list[list[Any]]:
-        """Rows for :data:`VERIFY_HEADERS`."""
-        return [
-            ["AD (backward)", self.parameters, fmt_error(self.ad_error), fmt_error(self.ad_tolerance),
-             f"{self.ad_worst:.2g}", "agree" if self.ad_agrees else "DISAGREE"],
-            ["finite differences", self.parameters - self.fd_skipped, fmt_error(self.fd_error),
-             fmt_error(self.fd_tolerance), f"{self.fd_worst:.2g}", "agree" if self.fd_agrees else "DISAGREE"],
-        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}
@@ -620,7 +606,7 @@ def train(
 
     ``setup`` is a :class:`Setup` or a data set's name (its defaults, with
     ``overrides``). Raises :class:`VerificationFailed` if the gradients
-    disagree. ``progress`` wraps the step loop (``compare.cli.output.progress``).
+    disagree. ``progress`` wraps the step loop (the CLI passes a progress bar).
     """
     if isinstance(setup, str):
         setup = setup_for(setup, **overrides)

@@ -13,7 +13,6 @@ import symbolic
 from compare import training
 from compare.cli import train as traincmd
 from compare.cli.main import main
-from compare.errors import UsageError
 from compare.training import (
     VerificationFailed, _example_loss, fit, predict, prepare, setup_for, train, verify,
 )
@@ -206,7 +205,7 @@ def test_setup_for_gives_a_new_optimizer_its_own_learning_rate():
     ("spiral", "bce", "several classes"),
 ])
 def test_setup_for_refuses_a_loss_that_does_not_fit_the_data_set(dataset, loss, why):
-    with pytest.raises(UsageError, match=f"--loss {loss} does not fit {dataset}, .*{why}"):
+    with pytest.raises(ValueError, match=f"loss {loss} does not fit {dataset}, .*{why}"):
         setup_for(dataset, loss=loss)
 
 
@@ -255,8 +254,8 @@ def test_cli_unknown_data_set_loss_or_optimizer_is_exit_2_listing_the_choices(ar
 @pytest.mark.parametrize("argv, message", [
     (["train", "moons", "--hidden", "16,x"], "expected comma-separated positive integers, like 16,16; got '16,x'"),
     (["train", "moons", "--hidden", "16,0"], "expected comma-separated positive integers, like 16,16"),
-    (["train", "sine", "--loss", "ce"], "--loss ce does not fit sine, a regression data set"),
-    (["train", "moons", "--batch", "101"], "--batch must be between 1 and the 100 training points"),
+    (["train", "sine", "--loss", "ce"], "loss ce does not fit sine, a regression data set"),
+    (["train", "moons", "--batch", "101"], "batch must be between 1 and the 100 training points"),
     (["train", "moons", "--lr", "-1"], "expected a positive number, got '-1'"),
     (["train", "moons", "--steps", "0"], "expected a whole number of at least 1, got '0'"),
     (["train", "moons", "--activation", "log"], "invalid choice: 'log'"),

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 from tabulate import tabulate, tabulate_formats
 from tqdm import tqdm
 
-__all__ = ["table", "write_json", "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
+__all__ = ["table", "write_json", "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +91,11 @@ def progress(items: Iterable[Any], total: int | None = None, desc: str = "") -> 
     disable = {"1": False, "0": True}.get(choice)  # None: tqdm's own rule, on a terminal only
     return tqdm(items, total=total, desc=desc, file=sys.stderr, delay=1.0, leave=False, dynamic_ncols=True,
                 disable=disable)
+
+
+def counter(total: int, desc: str = "") -> Any:
+    """A progress bar that the caller advances with ``update(n)`` (for ``compare.sweep.run_sweep``)."""
+    return progress(range(total), total=total, desc=desc)
 
 
 def fmt_time(seconds: float | None) -> str:

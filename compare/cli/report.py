@@ -18,12 +18,14 @@ from typing import Any, Sequence
 
 from toygrad import OPS
 
-from .. import second_order, swell
+from .. import second_order
+from . import swell as swellcmd
 from . import train as traincmd
 from ..check import VERDICTS
 from ..errors import UsageError
-from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
+from .output import add_output_options, counter, fmt_error, fmt_time, positive_int, table, write_json
 from ..sweep import executor_for, make_tasks, run_sweep
+from ..swell import measure as measure_swell
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     with executor_for(args.workers) as executor:
-        result = run_sweep(tasks, executor=executor, done=done)
+        result = run_sweep(tasks, executor=executor, done=done, progress=counter)
     sweep_seconds = time.perf_counter() - started
 
     functions = result.functions
@@ -117,18 +119,18 @@ def run(args: argparse.Namespace) -> int:
         table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
     ]
     if result.complete:
-        tables["swell"] = swell.measure(8)
+        tables["swell"] = measure_swell(8)
         out += [
             "",
-            "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
-            swell.render(tables["swell"], args.format),
+            swellcmd.TITLE,
+            swellcmd.render(tables["swell"], args.format),
         ]
     if args.order >= 2 and result.complete:
         by_depth: dict[int, list] = {}
         for f in functions:
             by_depth.setdefault(f["depth"], []).extend(f["second_order"])
-        tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
-        tables["crossover"] = second_order.crossover()
+        tables["second_order_by_depth"] = hessian_by_depth(by_depth)
+        tables["crossover"] = [_fmt_crossover(r) for r in second_order.crossover()]
         out += [
             "",
             "Second derivatives by depth: Hessian by AD over AD and by finite differences of the gradient, "
@@ -255,6 +257,31 @@ def _agreement(fs: list[dict[str, Any]], medians: bool) -> dict[str, Any]:
         "AD err/tol max": _ratio(compared),
         **{v: counts.get(v, 0) for v in VERDICTS},
     }
+
+
+def hessian_by_depth(rows_by_depth: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Agreement of second derivatives and of forward mode, by depth."""
+    out = []
+    for depth, rows in sorted(rows_by_depth.items()):
+        compared = [r for r in rows if "exact" in r]
+        out.append({
+            "depth": depth,
+            "points": len(rows),
+            "Hessian AD max err": fmt_error(_max([r["error_ad"] for r in compared])),
+            "Hessian FD max err": fmt_error(_max([r["error_fd"] for r in compared])),
+            "forward max err": fmt_error(_max([r["error_forward"] for r in compared])),
+            "reverse max err": fmt_error(_max([r["error_reverse"] for r in compared])),
+            **{v: sum(r["verdict"] == v for r in rows) for v in VERDICTS},
+            "time AD Hessian": fmt_time(_median([r["times"].get("ad") for r in rows])),
+            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
+        })
+    return out
+
+
+def _fmt_crossover(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "time forward (n sweeps)": fmt_time(row["time forward (n sweeps)"]),
+            "time reverse (1 sweep)": fmt_time(row["time reverse (1 sweep)"]),
+            "forward / reverse": f"{row['forward / reverse']:.2f}"}
 
 
 def agreement_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
