@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
@@ -32,25 +32,34 @@ from symbolic import Program, SymbolicDomainError, SymbolicLimitError, exact, gr
 from toygrad import DomainError, Value, topological, variables
 
 from . import finite, kinks
-from .tolerance import error_bounds
+from .subjects import Subject
+from .tolerance import SAFETY, error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "VERDICTS", "relative_error", "TREE_LIMIT"]
+__all__ = ["Check", "Policy", "check_function", "VERDICTS", "relative_error", "TREE_LIMIT"]
 
 VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
 #: tree mode is the ground truth unless its derivative is larger than this many ops
 TREE_LIMIT = 20_000
 
 
-class Subject(Protocol):
-    """What can be checked: a random function, or a parsed formula."""
+@dataclass(frozen=True)
+class Policy:
+    """The tolerance policy's knobs (defaults: the README's policy).
 
-    id: str
-    variables: tuple[str, ...]
+    ``safety`` multiplies the running error bound of :mod:`compare.tolerance`
+    (AD and the forward value); ``fd_safety`` the finite difference's own
+    error estimate; ``fd_step`` is the relative central-difference step.
+    """
 
-    @property
-    def formula(self) -> str: ...
+    safety: float = SAFETY
+    fd_safety: float = finite.FD_SAFETY
+    fd_step: float = finite.STEP
 
-    def build(self, point: Mapping[str, float]) -> Value: ...
+    def __post_init__(self) -> None:
+        for name in ("safety", "fd_safety", "fd_step"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0 < value < math.inf):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 @dataclass
@@ -131,9 +140,18 @@ def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Seq
     return max(abs(m - t) for m, t in zip(measured, truth)) / size
 
 
-def check_function(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> list[Check]:
-    """Check ``subject`` at each point (default: a random function's own sample points)."""
-    points = list(subject.points if points is None else points)
+def check_function(
+    subject: Subject, points: Sequence[Sequence[float]] | None = None, policy: Policy = Policy()
+) -> list[Check]:
+    """Check ``subject`` at each point, given in the order of ``subject.variables``.
+
+    Without ``points``, a random function's own sample points.
+    """
+    if points is None:
+        points = getattr(subject, "points", None)
+        if points is None:
+            raise ValueError(f"{subject.id} has no sample points of its own: give the points to check")
+    points = list(points)
     names = tuple(subject.variables)
     symbolic: _Symbolic | None = None
     results = []
@@ -146,7 +164,7 @@ def check_function(subject: Subject, points: Sequence[Sequence[float]] | None = 
             continue
         if symbolic is None:
             symbolic = _derive(graph)
-        results.append(_check_point(subject, graph, point, symbolic))
+        results.append(_check_point(subject, graph, point, symbolic, policy))
     return results
 
 
@@ -157,7 +175,7 @@ def _formula(subject: Subject) -> str:
         return getattr(subject, "text", subject.id)
 
 
-def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _Symbolic) -> Check:
+def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _Symbolic, policy: Policy) -> Check:
     names = list(point)
     xs = [point[n] for n in names]
     leaves = {v.label: v for v in variables(graph)}
@@ -202,7 +220,8 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
 
     # finite differences of the engine's forward pass, with their error estimate
     bounds = error_bounds(graph, wrt)
-    tol = dict(zip([v.label for v in wrt], bounds.gradient_tolerance()))
+    widen = policy.safety / SAFETY
+    tol = dict(zip([v.label for v in wrt], (widen * t for t in bounds.gradient_tolerance())))
     result.tolerance = [tol.get(n, 0.0) for n in names]
     t = time.perf_counter()
     here = kinks.sites(graph)
@@ -214,13 +233,13 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
         return moved.data
 
     try:
-        estimates = finite.gradient(f, xs)
+        estimates = finite.gradient(f, xs, relative=policy.fd_step)
     except DomainError as exc:
         fd = fd_tol = [math.nan] * len(xs)
         stencil_left_domain = str(exc)
     else:
         fd = [e.value for e in estimates]
-        fd_tol = [e.tolerance(bounds.value, exact=x) for e, x in zip(estimates, result.exact)]
+        fd_tol = [e.tolerance(bounds.value, exact=x, safety=policy.fd_safety) for e, x in zip(estimates, result.exact)]
         stencil_left_domain = ""
     result.times["fd"] = time.perf_counter() - t
     result.fd = fd
@@ -231,7 +250,7 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
     exact_nodes = _exact_nodes(graph, point, env, forward)
     result.verdict, result.reason = _verdict(
-        result, bounds.value_tolerance(), fd_tol, here, exact_nodes, next(filter(None, crossed), ""),
+        result, widen * bounds.value_tolerance(), fd_tol, here, exact_nodes, next(filter(None, crossed), ""),
         stencil_left_domain
     )
     return result

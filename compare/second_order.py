@@ -34,8 +34,9 @@ from symbolic import hessian as symbolic_hessian
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
 from . import finite, kinks
-from .check import TREE_LIMIT, Subject, relative_error
-from .tolerance import error_bounds
+from .check import TREE_LIMIT, Policy, relative_error
+from .subjects import Subject
+from .tolerance import SAFETY, error_bounds
 
 __all__ = ["check_hessian", "crossover"]
 
@@ -45,10 +46,19 @@ def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
     return [by_label[n] for n in names if n in by_label]
 
 
-def check_hessian(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> list[dict[str, Any]]:
-    """One row per point: the Hessian and the forward-mode gradient against the exact ones."""
+def check_hessian(
+    subject: Subject, points: Sequence[Sequence[float]] | None = None, policy: Policy = Policy()
+) -> list[dict[str, Any]]:
+    """One row per point: the Hessian and the forward-mode gradient against the exact ones.
+
+    Points as for :func:`compare.check.check_function`.
+    """
     names = tuple(subject.variables)
-    points = list(subject.points if points is None else points)
+    if points is None:
+        points = getattr(subject, "points", None)
+        if points is None:
+            raise ValueError(f"{subject.id} has no sample points of its own: give the points to check")
+    points = list(points)
     truth = None
     rows = []
     for p in points:
@@ -69,11 +79,11 @@ def check_hessian(subject: Subject, points: Sequence[Sequence[float]] | None = N
             except SymbolicLimitError:
                 truth = symbolic_hessian(graph, wrt, mode="dag")
             row["times"]["symbolic"] = time.perf_counter() - t
-        rows.append(_check_point(subject, graph, wrt, point, truth, row))
+        rows.append(_check_point(subject, graph, wrt, point, truth, row, policy))
     return rows
 
 
-def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
+def _check_point(subject, graph, wrt, point, truth, row, policy: Policy) -> dict[str, Any]:
     n = len(wrt)
     xs = [v.data for v in wrt]
     names = [v.label for v in wrt]
@@ -98,7 +108,8 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     # tolerance: the policy on each gradient component's own graph
     first = grad(graph, wrt, create_graph=True)
     row_bounds = [error_bounds(g, wrt) if isinstance(g, Value) else None for g in first]
-    tol = [list(b.gradient_tolerance()) if b else [0.0] * n for b in row_bounds]
+    widen = policy.safety / SAFETY
+    tol = [[widen * t for t in b.gradient_tolerance()] if b else [0.0] * n for b in row_bounds]
     hessian_scale = [m for b in row_bounds for m in (b.magnitude if b else [0.0] * n)]
 
     # forward mode and reverse mode first derivatives, and finite differences of the gradient
@@ -126,9 +137,9 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
 
     try:
         for j in range(n):
-            for i, est in enumerate(finite.differences(gradient_along(j), xs[j])):
+            for i, est in enumerate(finite.differences(gradient_along(j), xs[j], relative=policy.fd_step)):
                 fd[i][j] = est.value
-                fd_tol[i][j] = est.tolerance(gradient_error[i], exact=exact_rows[i][j])
+                fd_tol[i][j] = est.tolerance(gradient_error[i], exact=exact_rows[i][j], safety=policy.fd_safety)
     except DomainError:
         crossed = True
     row["ad"], row["exact"], row["fd"], row["tolerance"] = ad, exact_rows, fd, tol

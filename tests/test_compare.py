@@ -5,7 +5,7 @@ import math
 import pytest
 
 from compare.check import VERDICTS, check_function
-from compare.cli.check import FormulaSubject
+from compare.subjects import FormulaSubject
 from compare.generate import RandomFunction, Ref, generate, parse_id
 from compare.selftest import _patched_op
 from compare.sweep import InlineExecutor, executor_for, make_tasks, run_sweep
