@@ -15,24 +15,41 @@ Also public: :mod:`compare.generate` (seeded random composite functions),
 plugin :mod:`compare.pytest_plugin` (fixture ``gradcheck``) and
 :mod:`compare.subjects` (what can be checked). The command line
 (``python -m compare``) lives in :mod:`compare.cli`, apart from the library.
+Everything is imported on first use.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import generate, subjects, sweep
-from .api import FAILING, Partial, PointResult, Result, assert_gradients_agree, check
-from .check import VERDICTS, Policy
+if TYPE_CHECKING:  # imported on first use (PEP 562), so that ``import compare.cli.bench`` stays light
+    from . import generate, strategies, subjects, sweep
+    from .api import FAILING, Partial, PointResult, Result, assert_gradients_agree, check
+    from .three_way import VERDICTS, Policy
 
 __all__ = [
     "check", "assert_gradients_agree", "Result", "PointResult", "Partial", "Policy", "VERDICTS", "FAILING",
     "generate", "sweep", "strategies", "subjects",
 ]
 
+_WHERE = {
+    **dict.fromkeys(["check", "assert_gradients_agree", "Result", "PointResult", "Partial", "FAILING"], ".api"),
+    **dict.fromkeys(["Policy", "VERDICTS"], ".three_way"),
+}
+_MODULES = ("generate", "sweep", "strategies", "subjects")
+
 
 def __getattr__(name: str) -> Any:
-    if name == "strategies":  # imports hypothesis: only when asked for
-        return importlib.import_module(".strategies", __name__)
-    raise AttributeError(f"module 'compare' has no attribute {name!r}")
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'compare' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .check import Check, Policy, check_function
+from .three_way import Check, Policy, check_function
 from .second_order import check_hessian
 from .subjects import FormulaSubject, SympySubject, subject_for
 
@@ -213,7 +213,7 @@ def check(
     ``at``: one point, as numbers in the order of the variables (``(0.3, 2.0)``, or a bare number for one
     variable) or as ``{"x": 0.3, "y": 2.0}``; or a list of such points.
 
-    ``safety``, ``fd_safety``, ``fd_step``: the tolerance policy's knobs (see :class:`compare.check.Policy`;
+    ``safety``, ``fd_safety``, ``fd_step``: the tolerance policy's knobs (see :class:`compare.three_way.Policy`;
     defaults: the README's policy).
 
     >>> r = check("x * exp(y)", at=[(1.0, 0.0), {"x": 2.0, "y": 1.0}])

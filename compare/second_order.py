@@ -34,7 +34,7 @@ from symbolic import hessian as symbolic_hessian
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
 from . import finite, kinks
-from .check import TREE_LIMIT, Policy, relative_error
+from .three_way import TREE_LIMIT, Policy, relative_error
 from .subjects import Subject
 from .tolerance import SAFETY, error_bounds
 
@@ -51,7 +51,7 @@ def check_hessian(
 ) -> list[dict[str, Any]]:
     """One row per point: the Hessian and the forward-mode gradient against the exact ones.
 
-    Points as for :func:`compare.check.check_function`.
+    Points as for :func:`compare.three_way.check_function`.
     """
     names = tuple(subject.variables)
     if points is None:

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Iterator
 from toygrad import OPS, Op, engine
 from toygrad.ops import BINARY
 
-from .check import check_function
+from .three_way import check_function
 from .generate import generate
 
 __all__ = ["Mutant", "mutants", "baseline", "caught_by", "run_mutants", "SCALE"]

@@ -37,7 +37,7 @@ __all__ = [
 
 @runtime_checkable
 class Subject(Protocol):
-    """What :func:`compare.check.check_function` checks."""
+    """What :func:`compare.three_way.check_function` checks."""
 
     id: str
     variables: tuple[str, ...]

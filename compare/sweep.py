@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .check import check_function
+from .three_way import check_function
 from .generate import DEFAULT_OPS, generate
 from .second_order import check_hessian
 

@@ -247,7 +247,7 @@ def test_the_library_never_prints(capsys):
 
 def test_the_library_never_imports_the_command_line():
     code = ("import sys, compare; compare.check(lambda x, y: (x * y).sin() + x.exp(), at=(0.3, 2.0)); "
-            "import compare.sweep, compare.training, compare.swell, compare.selftest, compare.second_order; "
+            "import compare.sweep, compare.training, compare.swell, compare.selftest, compare.second_order, compare.bench; "
             "print(sorted(m for m in sys.modules if m.startswith('compare.cli') or m == 'tabulate'))")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -260,6 +260,17 @@ def _modules(package: str) -> dict[str, Path]:
         ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
         for path in base.rglob("*.py")
     }
+
+
+def test_the_command_line_package_loads_nothing_heavy_before_it_is_used():
+    code = "import sys, compare.cli.bench; print(sorted(m for m in ('sympy', 'compare.api') if m in sys.modules))"
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_no_module_of_compare_is_over_400_lines():
+    long = {name: n for name, path in _modules("compare").items() if (n := len(path.read_text().splitlines())) > 400}
+    assert not long
 
 
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:
@@ -298,4 +309,4 @@ def test_compare_has_no_import_circle():
     for name in sorted(graph):
         if name not in state:
             visit(name, [])
-    assert graph["compare.api"] >= {"compare.check", "compare.subjects"}  # the walk sees real edges
+    assert graph["compare.api"] >= {"compare.three_way", "compare.subjects"}  # the walk sees real edges

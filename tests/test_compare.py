@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from compare.check import VERDICTS, check_function
+from compare.three_way import VERDICTS, check_function
 from compare.subjects import FormulaSubject
 from compare.generate import RandomFunction, Ref, generate, parse_id
 from compare.selftest import _patched_op

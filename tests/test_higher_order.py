@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from compare import finite
 from compare.strategies import op_arguments
-from compare.finite import EPS
 from toygrad import (
     OPS,
     Constant,

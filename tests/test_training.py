@@ -14,7 +14,7 @@ from compare import training
 from compare.cli import train as traincmd
 from compare.cli.main import main
 from compare.training import (
-    VerificationFailed, _example_loss, fit, predict, prepare, setup_for, train, verify,
+    VerificationFailed, example_loss, fit, predict, prepare, setup_for, train, verify,
 )
 from toygrad import Value, losses
 from toygrad.nn import MLP
@@ -111,13 +111,13 @@ def test_symbolic_gradient_with_value_gives_the_loss_then_the_gradient():
     ("ce", [0.3, -1.2, 2.0], [0.0, 0.0, 1.0], [2]),
     ("ce", [1000.0, -1000.0, 0.0], [0.0, 1.0, 0.0], [1]),
 ])
-def test_one_example_loss_equals_toygrads_loss_and_gradient_even_at_extreme_logits(loss, z, t, batch_targets):
+def test_oneexample_loss_equals_toygrads_loss_and_gradient_even_at_extreme_logits(loss, z, t, batch_targets):
     zs = [Value(x) for x in z]
-    ours = _example_loss(loss, zs, [Value(x) for x in t])
+    ours = example_loss(loss, zs, [Value(x) for x in t])
     ours.backward()
     mine = [v.grad for v in zs]
     zs2 = [Value(x) for x in z]
-    theirs = training._BATCH_LOSS[loss]([zs2] if loss == "ce" else zs2, batch_targets)
+    theirs = training.problem._BATCH_LOSS[loss]([zs2] if loss == "ce" else zs2, batch_targets)
     theirs.backward()
     assert ours.data == pytest.approx(theirs.data, rel=1e-14, abs=1e-300)
     assert mine == pytest.approx([v.grad for v in zs2], rel=1e-14, abs=1e-300)
@@ -125,7 +125,7 @@ def test_one_example_loss_equals_toygrads_loss_and_gradient_even_at_extreme_logi
 
 def test_binary_cross_entropy_of_one_example_has_gradient_sigmoid_minus_y_at_its_kink():
     z = Value(0.0)
-    _example_loss("bce", [z], [Value(1.0)]).backward()
+    example_loss("bce", [z], [Value(1.0)]).backward()
     assert z.grad == -0.5  # sigmoid(0) - 1, although relu'(0) = 0
 
 

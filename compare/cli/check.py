@@ -13,7 +13,7 @@ from typing import Any
 from symbolic import ParseError, parse
 from toygrad import DomainError
 
-from ..check import Check, check_function
+from ..three_way import Check, check_function
 from ..errors import UsageError
 from ..generate import generate, parse_id
 from .output import add_output_options, fmt_error, fmt_time, table, write_json

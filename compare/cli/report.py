@@ -21,7 +21,7 @@ from toygrad import OPS
 from .. import second_order
 from . import swell as swellcmd
 from . import train as traincmd
-from ..check import VERDICTS
+from ..three_way import VERDICTS
 from ..errors import UsageError
 from .output import add_output_options, counter, fmt_error, fmt_time, positive_int, table, write_json
 from ..sweep import executor_for, make_tasks, run_sweep

@@ -20,7 +20,7 @@ from toygrad.data import DATASETS
 from ..errors import UsageError
 from .output import add_output_options, fmt_error, fmt_time, progress, table, write_json
 from ..training import (
-    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, Problem, Setup, TrainingRun, Verification, _metric, fit,
+    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, Problem, Setup, TrainingRun, Verification, fit, metric,
     predict, prepare, setup_for,
 )
 
@@ -85,7 +85,7 @@ def _plot_fit(ax, problem: Problem) -> None:
     ax.plot(x[:, 0], predict(problem.model, x)[:, 0], color="k", label="model")
     ax.scatter(problem.X_train[:, 0], problem.y_train, s=12, label="train")
     ax.scatter(problem.X_test[:, 0], problem.y_test, s=30, marker="x", label="test")
-    rmse = _metric("regression", "mse", predict(problem.model, problem.X_test), problem.T_test)
+    rmse = metric("regression", "mse", predict(problem.model, problem.X_test), problem.T_test)
     ax.set(xlabel="x", ylabel="y", title=f"fit: test RMSE {rmse:.3g}")
     ax.legend()
 
