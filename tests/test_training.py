@@ -117,7 +117,7 @@ def test_oneexample_loss_equals_toygrads_loss_and_gradient_even_at_extreme_logit
     ours.backward()
     mine = [v.grad for v in zs]
     zs2 = [Value(x) for x in z]
-    theirs = training.problem._BATCH_LOSS[loss]([zs2] if loss == "ce" else zs2, batch_targets)
+    theirs = training.problem.LOSS_FUNCTIONS[loss]([zs2] if loss == "ce" else zs2, batch_targets)
     theirs.backward()
     assert ours.data == pytest.approx(theirs.data, rel=1e-14, abs=1e-300)
     assert mine == pytest.approx([v.grad for v in zs2], rel=1e-14, abs=1e-300)

@@ -18,10 +18,11 @@ from toygrad.ops import OPS
 from .setup import Setup
 from .verify import VERIFY_BATCH, Verification, verify
 
-__all__ = ["Problem", "prepare", "predict", "metric"]
+__all__ = ["Problem", "prepare", "predict", "metric", "LOSS_FUNCTIONS"]
 
 
-_BATCH_LOSS: dict[str, Callable[..., Value]] = {
+#: the training losses by name, from :mod:`toygrad.losses`
+LOSS_FUNCTIONS: dict[str, Callable[..., Value]] = {
     "hinge": losses.hinge,
     "mse": losses.mse,
     "bce": losses.binary_cross_entropy_with_logits,
@@ -73,7 +74,7 @@ class Problem:
 
     def loss(self, outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
         """The data term of the training loss (a mean over the examples), by :mod:`toygrad.losses`."""
-        return _BATCH_LOSS[self.setup.loss](outputs, targets)
+        return LOSS_FUNCTIONS[self.setup.loss](outputs, targets)
 
     def verify(self, batch: int = VERIFY_BATCH) -> "Verification":
         """:func:`verify` on this problem's model, loss and training data."""

@@ -9,34 +9,22 @@ import numpy as np
 
 from symbolic import symbols_of
 from symbolic import gradient as symbolic_gradient
-from toygrad import DomainError, Value, dot
-from toygrad import sum as value_sum
+from toygrad import DomainError, Value
 
-from .problem import Problem
+from .problem import LOSS_FUNCTIONS, Problem
 
 __all__ = ["SymbolicStep", "example_loss"]
 
 
 def example_loss(loss: str, z: list[Value], t: list[Value]) -> Value:
-    """One example's loss with its targets as variables too, so that one graph serves every example.
+    """One example's loss (by :mod:`toygrad.losses`) with its targets as variables, so that one graph
+    serves every example: ``t`` is the one-hot row for ``ce``, the target otherwise.
 
-    No branch may depend on a value, so the stable forms shift by a function
-    of the logits, ``m = relu(z)`` or a maximum built from relus: its
-    derivative cancels exactly, and the gradient is ``sigmoid(z) - y``
-    (``softmax - onehot``) everywhere, kinks included.
+    toygrad's losses never branch on a value, so the graph is right at every example.
     """
-    if loss == "hinge":
-        return (1.0 - t[0] * z[0]).relu()
-    if loss == "mse":
-        d = z[0] - t[0]
-        return d * d
-    if loss == "bce":
-        m = z[0].relu()
-        return m + ((-m).exp() + (z[0] - m).exp()).log() - t[0] * z[0]
-    m = z[0]
-    for zk in z[1:]:
-        m = m + (zk - m).relu()  # max(m, zk)
-    return m + value_sum([(zk - m).exp() for zk in z]).log() - dot(t, z)
+    if loss == "ce":
+        return LOSS_FUNCTIONS[loss]([z], [t])
+    return LOSS_FUNCTIONS[loss](z[:1], t[:1])
 
 
 def _target_columns(loss: str, targets: np.ndarray, outputs: int) -> list[np.ndarray]:
