@@ -24,11 +24,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
-import sympy as sp
 
-from symbolic import Program, SymbolicDomainError, SymbolicLimitError, exact, gradient
+from symbolic import Program, SymbolicDomainError, SymbolicLimitError, gradient
 from toygrad import DomainError, Value, topological, variables
 
 from . import finite, kinks
@@ -97,6 +96,7 @@ class _Symbolic:
     truth: Program | None
     ground_truth: str
     dag: Program | None
+    forward: Program
     compiled: Any
     sizes: dict[str, int | None]
     times: dict[str, float]
@@ -107,7 +107,8 @@ def _derive(graph: Value) -> _Symbolic:
     times: dict[str, float] = {}
     sizes: dict[str, int | None] = {"graph_ops": sum(1 for n in topological(graph) if n.op is not None)}
     t = time.perf_counter()
-    dag = gradient(graph, mode="dag")
+    forward = Program.from_graph(graph)
+    dag = forward.gradient()  # DAG mode: what symbolic.gradient(graph, mode="dag") computes, keeping forward's nodes
     times["dag"] = time.perf_counter() - t
     sizes["dag_ops"] = dag.count_ops()
     t = time.perf_counter()
@@ -123,7 +124,7 @@ def _derive(graph: Value) -> _Symbolic:
     t = time.perf_counter()
     compiled = truth.compile()
     times["lambdify_compile"] = time.perf_counter() - t
-    return _Symbolic(truth, name, dag, compiled, sizes, times)
+    return _Symbolic(truth, name, dag, forward, compiled, sizes, times)
 
 
 def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Sequence[float] = ()) -> float:
@@ -199,15 +200,14 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     t = time.perf_counter()
     try:
         truth = sym.truth.evaluate(point)
-        env, _ = sym.dag.trace(point)
+        env, (value_exact,) = sym.forward.trace(point)
     except SymbolicDomainError as exc:
         result.verdict, result.reason = "out-of-domain", f"the exact evaluation left the reals: {exc}"
         return result
     result.times["exact"] = time.perf_counter() - t
     truth_by_symbol = dict(zip(sym.truth.inputs, truth)) if sym.ground_truth == "tree" else None
     result.exact = _in_order(names, sym, truth, truth_by_symbol)
-    forward = [s for s, _ in sym.dag.bindings][: result.sizes["graph_ops"]]
-    result.value_exact = float(env[forward[-1]]) if forward else xs[names.index(graph.label)]
+    result.value_exact = float(value_exact)
 
     # float symbolic: lambdify'd derivative
     t = time.perf_counter()
@@ -248,7 +248,7 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_ad = relative_error(result.ad, result.exact, scale)
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
-    exact_nodes = _exact_nodes(graph, point, env, forward)
+    exact_nodes = kinks.exact_nodes(graph, sym.forward, env)
     result.verdict, result.reason = _verdict(
         result, widen * bounds.value_tolerance(), fd_tol, here, exact_nodes, next(filter(None, crossed), ""),
         stencil_left_domain
@@ -283,12 +283,3 @@ def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str
         if not abs(d - e) <= t:
             return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"
     return "agree", ""
-
-
-def _exact_nodes(graph: Value, point: Mapping[str, float], env: Mapping, forward: Sequence[sp.Symbol]) -> list:
-    """Exact values of the graph's nodes in topological order (variables exact, op nodes traced)."""
-    values = []
-    ops = iter(forward)
-    for node in topological(graph):
-        values.append(exact(point[node.label]) if node.op is None else env[next(ops)])
-    return values

@@ -10,8 +10,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from symbolic import Program, exact, symbols_of
-from symbolic import gradient as symbolic_gradient
-from toygrad import Constant, Value, losses, topological
+from toygrad import Constant, Value, losses
 from toygrad.nn import MLP, Module
 
 from .. import kinks
@@ -116,10 +115,12 @@ def verify(
 
     t = time.perf_counter()
     symbols = symbols_of(loss)
-    program = symbolic_gradient(loss, params, mode="dag", with_value=True)
+    forward = Program.from_graph(loss, symbols)
+    program = forward.gradient(wrt=[symbols[p] for p in params])  # DAG mode, keeping forward's bindings
     times["derive"] = time.perf_counter() - t
     t = time.perf_counter()
-    env, (value, *truth) = program.trace({symbols[p]: p.data for p in params})
+    env, truth = program.trace({symbols[p]: p.data for p in params})
+    value = env[forward.outputs[0]] if forward.bindings else exact(loss.data)
     truth = [float(e) for e in truth]
     times["exact"] = time.perf_counter() - t
 
@@ -138,7 +139,8 @@ def verify(
         f"the loss is {loss.data!r} but exactly {float(value)!r}: off by {off:.3g}"
     )
     return _judge(parameter_names(model), ad, truth, list(bounds.gradient_tolerance()), fd, fd_tol,
-                  _kink_flip(loss, program, env), wrong_value, len(rows), times)
+                  kinks.flip(kinks.sites(loss), kinks.exact_nodes(loss, forward, env)), wrong_value, len(rows),
+                  times)
 
 
 def _judge(names, ad, truth, tol, fd, fd_tol, flipped: str, wrong_value: str, examples: int, times) -> Verification:
@@ -192,11 +194,3 @@ def parameter_names(model: Module) -> list[str]:
         for j, n in enumerate(layer.neurons, 1)
         for name in [*(f"layer{i}.neuron{j}.w{k}" for k in range(1, len(n.w) + 1)), f"layer{i}.neuron{j}.b"]
     ]
-
-
-def _kink_flip(loss: Value, program: Program, env: dict) -> str:
-    """Where rounding puts a kink op on the other side of its kink than the exact values do; or ''."""
-    order = topological(loss)
-    forward = iter(s for s, _ in program.bindings)  # from_graph: one binding per op node, in order
-    exact_nodes = [exact(n.data) if n.op is None else env[next(forward)] for n in order]
-    return kinks.flip(kinks.sites(loss), exact_nodes)
