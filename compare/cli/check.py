@@ -16,12 +16,12 @@ from toygrad import DomainError
 from ..three_way import Check, check_function
 from ..errors import UsageError
 from ..generate import generate, parse_id
-from .output import add_output_options, fmt_error, fmt_time, table, write_json
+from .output import add_backend_option, add_output_options, fmt_error, fmt_time, table, write_json
 from ..second_order import check_hessian
 from ..subjects import FormulaSubject
 
 NAME = "check"
-HELP = "check one formula at one point: AD, exact symbolic, lambdify and finite differences"
+HELP = "check one formula at one point: AD, exact symbolic (certified balls), compiled symbolic and finite differences"
 
 
 def parse_point(text: str) -> dict[str, float]:
@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", metavar="SEED:DEPTH:INDEX", help="check a function of a report by its id instead")
     parser.add_argument("--vars", type=int, default=3, help="with --id: variables per function, as in the report")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
-                        help="2 also prints the Hessian by AD over AD, exactly (SymPy) and by finite differences")
+                        help="2 also prints the Hessian by AD over AD, exactly and by finite differences")
+    add_backend_option(parser)
     add_output_options(parser)
 
 
@@ -95,23 +96,27 @@ def _same_variables(variables: tuple[str, ...], at: dict[str, float]) -> None:
 
 def render(c: Check, fmt: str) -> str:
     rows = [
-        [f"d/d{n}", ad, ex, sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol)]
-        for n, ad, ex, sf, fd, tol in zip(c.point, c.ad, c.exact, c.symbolic_float, c.fd, c.tolerance)
+        [f"d/d{n}", ad, ex, f"{b['rad']:.1e}", b["status"], sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol)]
+        for n, ad, ex, b, sf, fd, tol in zip(c.point, c.ad, c.exact, c.ball, c.symbolic_float, c.fd, c.tolerance)
     ]
+    vb = c.value_ball
     lines = [
         f"{c.formula}   at {', '.join(f'{k}={v!r}' for k, v in c.point.items())}",
-        f"value: AD {c.value!r}, exact {c.value_exact!r}",
-        table(rows, ["partial", "AD", "exact (SymPy)", "lambdify", "finite diff.", "|AD - exact|", "tolerance"], fmt),
+        f"value: AD {c.value!r}, exact {c.value_exact!r} (+- {vb['rad']:.1e}, {vb['status']})",
+        table(rows, ["partial", "AD", "exact (ball midpoint)", "+- radius", "ball", "compiled", "finite diff.",
+                     "|AD - exact|", "tolerance"], fmt),
         "",
         table([[
             c.sizes.get("graph_ops"), c.sizes.get("tree_ops"), c.sizes.get("tree_ops_cse"), c.sizes.get("dag_ops"),
             fmt_time(c.times.get("ad")), fmt_time(c.times.get("tree")), fmt_time(c.times.get("dag")),
             fmt_time(c.times.get("lambdify_eval")), fmt_time(c.times.get("exact")),
         ]], ["graph ops", "tree ops", "tree after cse", "DAG ops", "time AD", "time tree", "time DAG",
-             "time lambdify", "time exact"], fmt),
+             "time compiled", "time exact"], fmt),
         "",
         f"verdict: {c.verdict}" + (f" ({c.reason})" if c.reason else "")
-        + f"; ground truth: {c.ground_truth}-mode SymPy derivative, evaluated exactly",
+        + f"; ground truth: {c.ground_truth}-mode {c.backend} derivative, evaluated in ball arithmetic at the exact "
+        f"point ({'certified' if c.certified else 'NOT certified'}: every ball's radius below a thousandth of its "
+        "tolerance); sizes counted by " + c.backend,
     ]
     return "\n".join(lines)
 
@@ -119,14 +124,14 @@ def render(c: Check, fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     subject, points = _subject(args)
     try:
-        checks = check_function(subject, points)
+        checks = check_function(subject, points, backend=args.backend, sizes=True)
     except DomainError as exc:
         raise UsageError(f"the point is outside the domain: {exc}") from None
     for c in checks:
         if c.verdict == "out-of-domain":
             raise UsageError(f"the point is outside the domain: {c.reason}")
     print("\n\n".join(render(c, args.format) for c in checks))
-    second = check_hessian(subject, points) if args.order == 2 else []
+    second = check_hessian(subject, points, backend=args.backend) if args.order == 2 else []
     for row in second:
         print("\n" + render_hessian(row, args.format))
     if args.json:
@@ -140,7 +145,8 @@ def render_hessian(row: dict[str, Any], fmt: str) -> str:
         return f"Hessian: {row['verdict']} ({row['reason']})"
     names = [n for n in row["point"]][: len(row["exact"])]
     lines = ["Hessian (row i, column j: d2/dxi dxj)"]
-    for title, key in (("AD over AD", "ad"), ("exact (SymPy)", "exact"), ("finite differences of the gradient", "fd")):
+    for title, key in (("AD over AD", "ad"), (f"exact ({row.get('backend', '')}, ball midpoints)", "exact"),
+                       ("finite differences of the gradient", "fd")):
         lines += [title, table([[n, *r] for n, r in zip(names, row[key])], ["", *names], fmt)]
     lines.append(
         f"Hessian verdict: {row['verdict']}" + (f" ({row['reason']})" if row["reason"] else "")

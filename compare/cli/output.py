@@ -20,7 +20,8 @@ from typing import Any, Iterable, Sequence
 from tabulate import tabulate, tabulate_formats
 from tqdm import tqdm
 
-__all__ = ["table", "write_json", "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
+__all__ = ["table", "write_json", "progress", "counter", "add_output_options", "add_backend_option", "fmt_time",
+           "fmt_error", "positive_int"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +31,15 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         help="table format: any tabulate format (simple, github, grid, latex, ...; default simple)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write everything in the tables to PATH as JSON")
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend``, for the commands that derive exact derivatives."""
+    parser.add_argument(
+        "--backend", choices=("symengine", "sympy"), default=None,
+        help="the CAS that derives the exact derivatives: symengine (fast; the default when installed) or sympy "
+             "(the reference path, SymPy throughout); either way they are evaluated as certified balls",
+    )
 
 
 def positive_int(text: str) -> int:

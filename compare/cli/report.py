@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
+from symbolic import backend as get_backend
 from toygrad import OPS
 
 from .. import second_order
@@ -23,7 +24,7 @@ from . import swell as swellcmd
 from . import train as traincmd
 from ..three_way import VERDICTS
 from ..errors import UsageError
-from .output import add_output_options, counter, fmt_error, fmt_time, positive_int, table, write_json
+from .output import add_backend_option, add_output_options, counter, fmt_error, fmt_time, positive_int, table, write_json
 from ..sweep import executor_for, make_tasks, run_sweep
 from ..swell import measure as measure_swell
 
@@ -77,6 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the interrupted run whose JSON is at PATH (same options); "
                              "finished functions are not redone, and the JSON is written back there")
+    add_backend_option(parser)
     add_output_options(parser)
 
 
@@ -87,9 +89,11 @@ def run(args: argparse.Namespace) -> int:
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
-    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order)
+    backend = get_backend(args.backend).name
+    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order,
+                       backend=backend)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
-                "ops": list(ops), "order": args.order}
+                "ops": list(ops), "order": args.order, "backend": backend}
     done = _resumable(args.resume, settings) if args.resume else {}
     json_path = args.json or args.resume
 
@@ -107,15 +111,17 @@ def run(args: argparse.Namespace) -> int:
     }
     out = [
         f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
-        f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is the "
-        "worst error over the policy's tolerance (a large relative error comes with an ill-conditioned point, "
-        "where digits cancel, and the tolerance is wide there as well)",
+        f"{variables} variables; exact gradients derived by {backend} and evaluated as balls (certified: radius "
+        "below a thousandth of the tolerance). Errors are relative to the exact symbolic gradient's scale; "
+        "err/tol is the worst error over the policy's tolerance (a large relative error comes with an "
+        "ill-conditioned point, where digits cancel, and the tolerance is wide there as well)",
         table(_rows(tables["agreement_by_depth"]), list(tables["agreement_by_depth"][0]), args.format),
         "",
         "Agreement by op (functions that contain the op)",
         table(_rows(tables["agreement_by_op"]), list(tables["agreement_by_op"][0]), args.format),
         "",
-        "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
+        f"Cost by depth: medians per function (times per point for AD, exact and lambdify; sizes counted by "
+        f"{backend})",
         table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
     ]
     if result.complete:
@@ -143,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     training = None
     disagreements_in_training = False
     if not args.no_training and result.complete:
-        training = traincmd.training_section(seed=args.seed, quick=args.quick)
+        training = traincmd.training_section(seed=args.seed, quick=args.quick, backend=backend)
         out += ["", traincmd.render_section(training, args.format)]
         if not training["passed"]:
             disagreements_in_training = True
@@ -154,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
     if disagreements:
         out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
         out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
-    out += ["", _summary(len(functions), counts, sweep_seconds, result.complete)]
+    certified = Counter(r["verdict"] for r in rows if r.get("certified"))
+    out += ["", _summary(len(functions), counts, certified, sweep_seconds, result.complete)]
     print("\n".join(out))
     if json_path:
         write_json(json_path, {
@@ -163,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
             "complete": result.complete,
             "pending": result.pending,
             "summary": dict(counts),
+            "certified": dict(certified),
             "tables": tables,
             "training": training,
             "functions": functions,
@@ -181,7 +189,7 @@ def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespac
     depths = settings["depths"]
     parts = ["python -m compare report", f"--seed {settings['seed']}", f"--n {settings['n']}",
              f"--depth {','.join(map(str, depths))}", f"--points {settings['points']}",
-             f"--vars {settings['variables']}", f"--order {settings['order']}"]
+             f"--vars {settings['variables']}", f"--order {settings['order']}", f"--backend {settings['backend']}"]
     if settings["ops"] != list(OPS):
         parts.append(f"--ops {','.join(settings['ops'])}")
     if args.no_training:
@@ -256,6 +264,7 @@ def _agreement(fs: list[dict[str, Any]], medians: bool) -> dict[str, Any]:
         **({"FD median": fmt_error(_median(fd))} if medians else {}),
         "AD err/tol max": _ratio(compared),
         **{v: counts.get(v, 0) for v in VERDICTS},
+        "certified": sum(bool(r.get("certified")) for r in rows),
     }
 
 
@@ -316,9 +325,10 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _summary(n_functions: int, counts: Counter, seconds: float, complete: bool) -> str:
+def _summary(n_functions: int, counts: Counter, certified: Counter, seconds: float, complete: bool) -> str:
     checks = sum(counts.values())
-    parts = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+    parts = ", ".join(f"{counts.get(v, 0)} {v}" + (f" ({certified.get(v, 0)} certified)" if counts.get(v) else "")
+                      for v in VERDICTS)
     verdict = (
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
         if not counts.get("disagree") else "SOME GRADIENTS DISAGREE (listed above)"
