@@ -59,7 +59,7 @@ class Replay:
                 if v == kink.at or kinks.side(v, kink.at) != kinks.side(kink.value(before), kink.at):
                     raise _Off
             try:
-                vals[k] = op.forward(xs) if op.arity is None else op.forward(*xs)
+                vals[k] = op.evaluate(xs)
             except (ArithmeticError, ValueError):
                 raise _Off from None
         return vals[-1]
