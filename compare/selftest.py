@@ -176,16 +176,16 @@ def _variables(g):
 
 def run_mutants(pairs: list[tuple[Any, Any]], seed: int = 0,
                 progress: Callable[..., Iterable] = _same) -> list[dict[str, str]]:
-    """Plant each mutant in turn; one row per mutant: ``caught`` (by which function), ``SURVIVED`` or
+    """Plant each mutant in turn; one row per mutant: ``caught`` (``caught_by`` which function), ``survived`` or
     ``equivalent`` (it computes exactly what the original does)."""
     rng = random.Random(seed)
     rows = []
     for m in progress(mutants(), desc="mutants"):
         if _equivalent(m, rng):
-            rows.append({"mutant": m.name, "planted bug": m.description, "result": "equivalent", "caught by": "-"})
+            rows.append({"mutant": m.name, "planted_bug": m.description, "result": "equivalent", "caught_by": None})
             continue
         with m.plant():
             hit = caught_by(pairs)
-        rows.append({"mutant": m.name, "planted bug": m.description,
-                     "result": "caught" if hit else "SURVIVED", "caught by": hit or "-"})
+        rows.append({"mutant": m.name, "planted_bug": m.description, "result": "caught" if hit else "survived",
+                     "caught_by": hit})
     return rows
