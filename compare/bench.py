@@ -282,8 +282,8 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
         for n in lengths[engine]:
             on_stage(f"{engine} chain of {n}")
             f, b = time_chain(engine, n, chain_repeats)
-            chains.append({"engine": engine, "nodes": n, "forward_ns_per_node": f * 1e9,
-                           "backward_ns_per_node": b * 1e9, "backward_over_forward": b / f,
+            chains.append({"engine": engine, "nodes": n, "forward_seconds_per_node": f,
+                           "backward_seconds_per_node": b, "backward_time_over_forward": b / f,
                            "bytes_per_node": bytes_per_node(engine, n)})
         on_stage(f"{engine} demo")
         if engine == "toygrad":
@@ -300,28 +300,27 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
 
     for row in chains:
         base = next(r for r in chains if r["engine"] == "toygrad" and r["nodes"] == row["nodes"])
-        row["forward_vs_toygrad"] = row["forward_ns_per_node"] / base["forward_ns_per_node"]
-        row["backward_vs_toygrad"] = row["backward_ns_per_node"] / base["backward_ns_per_node"]
+        row["forward_time_vs_toygrad"] = row["forward_seconds_per_node"] / base["forward_seconds_per_node"]
+        row["backward_time_vs_toygrad"] = row["backward_seconds_per_node"] / base["backward_seconds_per_node"]
     base = demos["toygrad"]["step"]
     demo_rows = []
     for engine, r in demos.items():
         ratio = r["backward"] / r["forward"] if r["forward"] else None
-        demo_rows.append({"engine": engine, "steps": r["steps"], "ms_per_step": r["step"] * 1e3,
-                          "forward_ms": r["forward"] * 1e3 if r["forward"] is not None else None,
-                          "backward_ms": r["backward"] * 1e3 if r["backward"] is not None else None,
-                          "backward_over_forward": ratio, "vs_toygrad": r["step"] / base})
+        demo_rows.append({"engine": engine, "steps": r["steps"], "step_seconds": r["step"],
+                          "forward_seconds": r["forward"], "backward_seconds": r["backward"],
+                          "backward_time_over_forward": ratio, "step_time_vs_toygrad": r["step"] / base})
 
     toy_chain = next(r for r in chains if r["engine"] == "toygrad" and r["nodes"] == chain)
     summary: dict[str, Any] = {
         "bytes_per_node": toy_chain["bytes_per_node"],
-        "demo_backward_over_forward": demos["toygrad"]["backward"] / demos["toygrad"]["forward"],
-        "faster_than_micrograd": None,
-        "faster_than_micrograd_gc_off": None,
+        "demo_backward_time_over_forward": demos["toygrad"]["backward"] / demos["toygrad"]["forward"],
+        "micrograd_time_over_toygrad": None,
+        "micrograd_gc_off_time_over_toygrad": None,
         "largest_loss_gap": None,
     }
     if have["micrograd"]:
-        summary["faster_than_micrograd"] = demos[MICROGRAD]["step"] / base
-        summary["faster_than_micrograd_gc_off"] = demos[MICROGRAD_GC_OFF]["step"] / base
+        summary["micrograd_time_over_toygrad"] = demos[MICROGRAD]["step"] / base
+        summary["micrograd_gc_off_time_over_toygrad"] = demos[MICROGRAD_GC_OFF]["step"] / base
         pairs = [(a, b) for mg in (MICROGRAD, MICROGRAD_GC_OFF)
                  for a, b in zip(demos["toygrad"]["losses"], demos[mg]["losses"])]
         summary["largest_loss_gap"] = max(abs(a - b) for a, b in pairs)
@@ -334,6 +333,6 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
         "micrograd_repeats": micrograd_repeats,
         "chain": chains,
         "demo": demo_rows,
-        "losses": {engine: r["losses"] for engine, r in demos.items() if "losses" in r},
+        "losses": [{"engine": engine, "losses": r["losses"]} for engine, r in demos.items() if "losses" in r],
         "summary": summary,
     }

@@ -96,7 +96,7 @@ class Replay:
 def _forward(op, refs: tuple[int, ...], xs: list[float]) -> float:
     """One node's value, as ``toygrad.apply`` computes it; where apply would raise, apply raises."""
     try:
-        out = op.forward(xs) if op.arity is None else op.forward(*xs)
+        out = op.evaluate(xs)
         fine = -math.inf < out < math.inf and (op.grad_domain is None or all(
             dom is None or j < 0 or dom.test(*xs) for j, dom in zip(refs, op.grad_domain)))
     except (ArithmeticError, ValueError):

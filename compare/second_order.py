@@ -10,8 +10,7 @@ For a function at a point, :func:`check_hessian` computes
 * the gradient by forward mode (``toygrad.gradient_forward``), by reverse mode
   and exactly,
 
-with a verdict (``agree`` only on certified balls, else ``undecided``). The
-tolerance of row ``i`` of the Hessian is the policy of
+with a verdict. The tolerance of row ``i`` of the Hessian is the policy of
 :mod:`compare.tolerance` applied to the graph of ``d f / d x_i`` that
 reverse-over-reverse differentiates.
 
@@ -34,12 +33,13 @@ from symbolic import SymbolicDomainError
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
 from . import finite, kinks
-from .ground_truth import Truth, derive, status
-from .three_way import Policy, build, relative_error
 from .subjects import Subject
+from .ground_truth import Truth, derive, record
+from .three_way import Policy, build, relative_error
+from .schema import verdict_counts
 from .tolerance import SAFETY, error_bounds
 
-__all__ = ["check_hessian", "crossover"]
+__all__ = ["check_hessian", "hessian_verdict", "hessian_by_depth", "crossover"]
 
 
 def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
@@ -104,19 +104,18 @@ def _check_point(subject, graph, wrt, point, truths: tuple[Truth, Truth], row, p
     tol = [[widen * t for t in b.gradient_tolerance()] if b else [0.0] * n for b in row_bounds]
     hessian_scale = [m for b in row_bounds for m in (b.magnitude if b else [0.0] * n)]
 
+    # exact: certified balls, each narrower than a thousandth of its tolerance
     t = time.perf_counter()
     flat_tol = [x for r in tol for x in r]
     try:
-        balls = truths[0].at(point, flat_tol).derivatives
+        balls = [record(b, tl) for b, tl in zip(truths[0].at(point, flat_tol).derivatives, flat_tol)]
     except SymbolicDomainError as exc:
         return {**row, "verdict": "out-of-domain", "reason": str(exc)}
     row["times"]["exact"] = time.perf_counter() - t
-    exact = [b.mid for b in balls]
+    exact = [b["mid"] for b in balls]
     exact_rows = [exact[i * n:(i + 1) * n] for i in range(n)]
-    statuses = [status(b, t) for b, t in zip(balls, flat_tol)]
-    row["ball"] = [[{"mid": b.mid, "rad": b.rad, "status": s, "prec": b.prec}
-                    for b, s in zip(balls[i * n:(i + 1) * n], statuses[i * n:(i + 1) * n])] for i in range(n)]
-    row["certified"] = all(s == "certified" for s in statuses)
+    row["ball"] = [balls[i * n:(i + 1) * n] for i in range(n)]
+    row["certified"] = all(b["status"] == "certified" for b in balls)
 
     # forward mode and reverse mode first derivatives, and finite differences of the gradient
     t = time.perf_counter()
@@ -149,38 +148,51 @@ def _check_point(subject, graph, wrt, point, truths: tuple[Truth, Truth], row, p
     except DomainError:
         crossed = True
     row["ad"], row["exact"], row["fd"], row["tolerance"] = ad, exact_rows, fd, tol
+    row["variables"], row["fd_tolerance"] = names, fd_tol
+    row["fd_excluded"] = ("a kink lies at the point or within the finite-difference step"
+                          if any(s.value == s.kink.at for s in here) or crossed else "")
     flat = lambda m: [x for r in m for x in r]  # noqa: E731
     row["error_ad"] = relative_error(flat(ad), exact, hessian_scale)
     row["error_fd"] = relative_error(flat(fd), exact, hessian_scale)
     exact_gradient = _exact_gradient(truths[1], point, first_bounds, reverse)
     row["error_forward"] = relative_error(forward, exact_gradient, first_bounds.magnitude)
     row["error_reverse"] = relative_error(reverse, exact_gradient, first_bounds.magnitude)
-    if "kink" in statuses:
-        row["verdict"], row["reason"] = "non-smooth", "an exact second derivative sits on a kink its ball cannot settle"
-        return row
-    for i in range(n):
-        for j in range(n):
-            gap, t, b = abs(ad[i][j] - exact_rows[i][j]), tol[i][j], row["ball"][i][j]
-            if not gap <= t:
-                certain = b["status"] == "certified" or gap - b["rad"] > t
-                row["verdict"] = "disagree" if certain else "undecided"
-                row["reason"] = (f"AD d2/d{names[i]}d{names[j]} = {ad[i][j]!r} but exact = {exact_rows[i][j]!r}, "
-                                 f"tolerance {t:.3g}" + ("" if certain else f"; the exact ball is {b['rad']:.3g} wide"))
-                return row
-    if any(s.value == s.kink.at for s in here) or crossed:
-        row["verdict"], row["reason"] = "non-smooth", "a kink lies at the point or within the finite-difference step"
-        return row
-    if not row["certified"]:
-        row["verdict"] = "undecided"
-        row["reason"] = "an exact second derivative is not certified (its ball is wider than a thousandth of the tolerance)"
-        return row
-    for i in range(n):
-        for j in range(n):
-            if not abs(fd[i][j] - exact_rows[i][j]) <= fd_tol[i][j]:
-                row["verdict"] = "disagree"
-                row["reason"] = f"finite difference of the gradient d/d{names[j]} of d/d{names[i]} is off"
-                return row
+    row["verdict"], row["reason"] = hessian_verdict(row)
     return row
+
+
+def hessian_verdict(row: dict[str, Any]) -> tuple[str, str]:
+    """The verdict of a Hessian check from its own numbers (``report --resume`` recomputes it).
+
+    ``agree`` needs every exact ball certified; a gap that only an uncertified ball's midpoint shows is
+    ``undecided``.
+
+    >>> ball = {"mid": 1.0, "rad": 1e-17, "status": "certified", "prec": 128}
+    >>> hessian_verdict({"variables": ["x"], "ad": [[2.0]], "exact": [[1.0]], "tolerance": [[1e-12]],
+    ...                  "fd": [[1.0]], "fd_tolerance": [[1e-6]], "fd_excluded": "", "ball": [[ball]]})[0]
+    'disagree'
+    """
+    names, ad, exact, tol, balls = row["variables"], row["ad"], row["exact"], row["tolerance"], row["ball"]
+    n = len(names)
+    cells = [(i, j) for i in range(n) for j in range(n)]
+    if any(balls[i][j]["status"] == "kink" for i, j in cells):
+        return "non-smooth", "an exact second derivative sits on a kink its ball cannot settle"
+    for i, j in cells:
+        gap, t, b = abs(ad[i][j] - exact[i][j]), tol[i][j], balls[i][j]
+        if not gap <= t:
+            certain = b["status"] == "certified" or gap - b["rad"] > t
+            return ("disagree" if certain else "undecided"), (
+                f"AD d2/d{names[i]}d{names[j]} = {ad[i][j]!r} but exact = {exact[i][j]!r}, tolerance {t:.3g}"
+                + ("" if certain else f"; the exact ball is {b['rad']:.3g} wide"))
+    if row["fd_excluded"]:
+        return "non-smooth", row["fd_excluded"]
+    if any(balls[i][j]["status"] != "certified" for i, j in cells):
+        return "undecided", "an exact second derivative is not certified (its ball is wider than a thousandth of " \
+                            "the tolerance)"
+    for i, j in cells:
+        if not abs(row["fd"][i][j] - exact[i][j]) <= row["fd_tolerance"][i][j]:
+            return "disagree", f"finite difference of the gradient d/d{names[j]} of d/d{names[i]} is off"
+    return "agree", ""
 
 
 def _exact_gradient(truth: Truth, point, bounds, fallback):
@@ -189,6 +201,30 @@ def _exact_gradient(truth: Truth, point, bounds, fallback):
         return [b.mid for b in truth.at(point, list(bounds.gradient_tolerance())).derivatives]
     except SymbolicDomainError:
         return list(fallback)
+
+
+def hessian_by_depth(rows_by_depth: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Agreement of second derivatives and of forward mode, by depth: worst errors, verdicts, median seconds."""
+    out = []
+    for depth, rows in sorted(rows_by_depth.items()):
+        compared = [r for r in rows if "exact" in r]
+        out.append({
+            "depth": depth,
+            "points": len(rows),
+            "hessian_ad_max_error": max((r["error_ad"] for r in compared), default=None),
+            "hessian_fd_max_error": max((r["error_fd"] for r in compared), default=None),
+            "forward_max_error": max((r["error_forward"] for r in compared), default=None),
+            "reverse_max_error": max((r["error_reverse"] for r in compared), default=None),
+            "verdicts": verdict_counts(rows),
+            "ad_hessian_seconds": _median([r["times"].get("ad") for r in rows]),
+            "exact_seconds": _median([r["times"].get("exact") for r in rows]),
+        })
+    return out
+
+
+def _median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
 
 
 def _ring(vs: Sequence[Value]) -> Value:
@@ -202,8 +238,7 @@ def _ring(vs: Sequence[Value]) -> Value:
 
 
 def crossover(sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64), repeats: int = 5) -> list[dict[str, Any]]:
-    """Time (seconds, median of ``repeats``) of a full gradient by forward mode and by reverse mode as the
-    inputs grow."""
+    """Time of a full gradient by forward mode and by reverse mode as the inputs grow."""
     out = []
     for n in sizes:
         primals = [0.1 + 0.8 * math.sin(i + 1) for i in range(n)]
@@ -217,6 +252,6 @@ def crossover(sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64), repeats: int = 5)
             _ring(vs).backward()
             rev.append(time.perf_counter() - t)
         f, r = statistics.median(fwd), statistics.median(rev)
-        out.append({"inputs": n, "time forward (n sweeps)": f, "time reverse (1 sweep)": r,
-                    "forward / reverse": f / r, "cheaper": "forward" if f < r else "reverse"})
+        out.append({"inputs": n, "forward_seconds": f, "reverse_seconds": r, "forward_time_over_reverse": f / r,
+                    "cheaper": "forward" if f < r else "reverse"})
     return out

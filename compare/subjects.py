@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 import sympy as sp
 
 from symbolic import Formula, from_sympy, parse
-from toygrad import Constant, Value, apply, formula, topological, variable_names
+from toygrad import Constant, Value, apply, formula, topological, variable_names, variables
 
 __all__ = [
     "Subject", "FormulaSubject", "CallableSubject", "SympySubject", "GraphSubject", "subject_for", "KINDS",
@@ -77,7 +77,8 @@ class CallableSubject:
 
     Its variables are its parameters without defaults, by name; a function
     that takes ``*args`` gets ``x0, x1, ...`` (``arity`` of them). Positional
-    parameters are passed by position, keyword-only ones by keyword.
+    parameters are passed by position, keyword-only ones by keyword. Values
+    it closes over (a model's weights) are held fixed: constants of the check.
     """
 
     fn: Callable[..., Value]
@@ -122,6 +123,9 @@ class CallableSubject:
         if not isinstance(out, Value):
             raise TypeError(f"{self.id} must return a toygrad Value computed from its arguments, "
                             f"got {type(out).__name__} {out!r}")
+        mine = {id(v) for v in values.values()}
+        if any(id(v) not in mine for v in variables(out)):  # Values it closes over are fixed: constants here
+            return _replay(out, lambda v: v if id(v) in mine else Constant(v.data))
         return out
 
 
@@ -184,18 +188,21 @@ class GraphSubject:
         return formula(self.graph)
 
     def build(self, point: Mapping[str, float]) -> Value:
-        built: dict[int, Any] = {}
-        for node in topological(self.graph):
-            if node.op is not None:
-                built[id(node)] = apply(node.op, *(built[id(a)] for a in node.args))
-            elif node.__class__ is Constant:
-                built[id(node)] = node
-            else:
-                name = self._names[id(node)]
-                if name not in point:
-                    raise ValueError(f"no value given for {name} (variables: {', '.join(self.variables)})")
-                built[id(node)] = _leaf(point[name], name)
-        return built[id(self.graph)]
+        missing = [n for n in self.variables if n not in point]
+        if missing:
+            raise ValueError(f"no value given for {', '.join(missing)} (variables: {', '.join(self.variables)})")
+        return _replay(self.graph, lambda v: _leaf(point[self._names[id(v)]], self._names[id(v)]))
+
+
+def _replay(graph: Value, leaf: Callable[[Value], Any]) -> Value:
+    """The graph's ops applied again, bottom up, to ``leaf(v)`` for each variable ``v`` (constants kept)."""
+    built: dict[int, Any] = {}
+    for node in topological(graph):
+        if node.op is not None:
+            built[id(node)] = apply(node.op, *(built[id(a)] if a.__class__ is not Constant else a for a in node.args))
+        else:
+            built[id(node)] = leaf(node)
+    return built[id(graph)]
 
 
 def _is_subject(f: Any) -> bool:

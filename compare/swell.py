@@ -7,7 +7,7 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 2018, Table 1).
 
 >>> rows = measure(4)
->>> [r["n"] for r in rows], [r["DAG ops"] for r in rows][:3]
+>>> [r["n"] for r in rows], [r["dag_ops"] for r in rows][:3]
 ([1, 2, 3, 4], [0, 5, 12])
 """
 
@@ -33,37 +33,35 @@ def logistic(n: int, x: Value) -> Value:
 
 
 def measure(n: int) -> list[dict[str, Any]]:
-    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times in seconds of each representation
-    (``None`` where tree mode met the recursion limit)."""
+    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times in seconds of each representation.
+
+    Tree mode's size and time are None from the first ``k`` where SymPy meets its recursion limit.
+    """
     rows = []
     tree_failed = False
     for k in range(1, n + 1):
         x = Value(0.3, label="x")
         lk = logistic(k, x)
-        row: dict[str, Any] = {"n": k, "l(n) ops": sp.count_ops(to_sympy(lk))}
-        if tree_failed:
-            row.update({"tree d/dx ops": "recursion limit", "tree after cse": "-"})
-            tree_time = None
-        else:
+        row: dict[str, Any] = {"n": k, "function_ops": int(sp.count_ops(to_sympy(lk))),
+                               "tree_derivative_ops": None, "tree_derivative_ops_cse": None}
+        tree_time = None
+        if not tree_failed:
             t = time.perf_counter()
             try:
                 tree = gradient(lk, mode="tree")
                 tree_time = time.perf_counter() - t
-                row["tree d/dx ops"] = tree.count_ops()
-                row["tree after cse"] = tree.count_ops_cse()
+                row["tree_derivative_ops"] = int(tree.count_ops())
+                row["tree_derivative_ops_cse"] = int(tree.count_ops_cse())
             except SymbolicLimitError:
                 tree_failed, tree_time = True, None
-                row.update({"tree d/dx ops": "recursion limit", "tree after cse": "-"})
         t = time.perf_counter()
         dag = gradient(lk, mode="dag")
         dag_time = time.perf_counter() - t
-        row["DAG ops"] = dag.count_ops()
+        row["dag_ops"] = int(dag.count_ops())
         t = time.perf_counter()
         lk.backward()
         ad_time = time.perf_counter() - t
-        row["AD tape nodes"] = count_nodes(lk)["ops"]
-        row["time tree"] = tree_time
-        row["time DAG"] = dag_time
-        row["time AD"] = ad_time
+        row["ad_tape_nodes"] = count_nodes(lk)["ops"]
+        row.update({"tree_seconds": tree_time, "dag_seconds": dag_time, "ad_seconds": ad_time})
         rows.append(row)
     return rows

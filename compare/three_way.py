@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 
-from symbolic import SymbolicDomainError
+from symbolic import SymbolicDomainError, backend as get_backend
 from toygrad import Constant, DomainError, Value, topological, variables
 
 from . import finite, kinks
@@ -45,7 +45,7 @@ from .replay import Replay
 from .subjects import FormulaSubject, GraphSubject, Subject, SympySubject
 from .tolerance import SAFETY, error_bounds
 
-__all__ = ["Check", "Policy", "check_function", "VERDICTS", "relative_error", "TREE_LIMIT", "build"]
+__all__ = ["Check", "Policy", "check_function", "verdict", "VERDICTS", "relative_error", "TREE_LIMIT", "build"]
 
 #: every verdict, in the order reports list them; ``undecided``: the exact value is not known well enough
 VERDICTS = ("agree", "disagree", "undecided", "non-smooth", "out-of-domain")
@@ -81,6 +81,11 @@ class Check:
     thousandth of the tolerance, else ``undecided``, or ``kink``; ``prec``:
     bits), ``value_ball`` the value's. ``certified``: every ball is.
     ``backend``: the CAS that derived the truth.
+
+    The verdict follows from the numbers stored here (see :func:`verdict`):
+    ``kink_flipped`` says why rounding put a kink op on the other side of its
+    kink than the exact value, ``fd_excluded`` why the finite difference cannot
+    vote (a kink at the point or in the step, a step outside the domain).
     """
 
     id: str
@@ -95,6 +100,10 @@ class Check:
     symbolic_float: list[float] = field(default_factory=list)
     fd: list[float] = field(default_factory=list)
     tolerance: list[float] = field(default_factory=list)
+    value_tolerance: float | None = None
+    fd_tolerance: list[float] = field(default_factory=list)
+    kink_flipped: str = ""
+    fd_excluded: str = ""
     error_ad: float | None = None
     error_fd: float | None = None
     error_symbolic_float: float | None = None
@@ -148,6 +157,7 @@ def check_function(
     points = list(points)
     names = tuple(subject.variables)
     text = _formula(subject)
+    backend = get_backend(backend).name
     truth: Truth | None = None
     results = []
     for p in points:
@@ -155,7 +165,7 @@ def check_function(
         try:
             graph, constants = build(subject, point)
         except DomainError as exc:
-            results.append(Check(subject.id, text, point, "out-of-domain", str(exc)))
+            results.append(Check(subject.id, text, point, "out-of-domain", str(exc), backend=backend))
             continue
         leaves = {v.label: v for v in variables(graph)}
         wrt = [leaves[n] for n in names if n in leaves]
@@ -251,8 +261,11 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     result.error_ad = relative_error(result.ad, result.exact, scale)
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
-    result.verdict, result.reason = _verdict(result, value_tol, fd_tol, here, exact.sides, crossed,
-                                             stencil_left_domain)
+    result.value_tolerance = value_tol
+    result.fd_tolerance = fd_tol
+    result.kink_flipped = kinks.flip(here, exact.sides)
+    result.fd_excluded = _fd_excluded(here, crossed, stencil_left_domain)
+    result.verdict, result.reason = verdict(result)
     return result
 
 
@@ -314,10 +327,33 @@ def _off(measured: float, ball: dict[str, Any], tolerance: float) -> str:
     return "certainly" if ball["status"] == "certified" or gap - ball["rad"] > tolerance else "maybe"
 
 
-def _verdict(r: Check, value_tol: float, fd_tol, here, sides, crossed: str, left_domain: str) -> tuple[str, str]:
-    flipped = kinks.flip(here, sides)
-    if flipped:
-        return "non-smooth", flipped
+def _fd_excluded(here, crossed: str, left_domain: str) -> str:
+    """Why the finite difference cannot vote at this point, or ''."""
+    if any(s.value == s.kink.at for s in here):
+        return "a kink op sits exactly at its kink (AD and the CAS agree there by convention)"
+    if crossed:
+        return f"the finite-difference step crosses the kink of {crossed}"
+    if left_domain:
+        return f"the finite-difference step leaves the domain ({left_domain})"
+    return ""
+
+
+def verdict(r: Check) -> tuple[str, str]:
+    """The verdict and its reason, from the check's own numbers (no graph, no CAS).
+
+    :func:`check_function` decides with it, and ``report --resume`` recomputes
+    the verdicts of a stored run with it, so an edited file cannot pass. The
+    exact values are balls: ``agree`` needs every ball certified, and a gap
+    that only the midpoint of an uncertified ball shows is ``undecided``.
+
+    >>> ball = {"mid": 1.0, "rad": 1e-17, "status": "certified", "prec": 128}
+    >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
+    ...               ad=[2.0], exact=[1.0], tolerance=[1e-15], fd=[1.0], fd_tolerance=[1e-9],
+    ...               ball=[ball], value_ball=ball))[0]
+    'disagree'
+    """
+    if r.kink_flipped:
+        return "non-smooth", r.kink_flipped
     for n, b in zip(r.point, r.ball):
         if b["status"] == "kink":
             return "non-smooth", f"the exact d/d{n} sits on a kink its ball cannot settle at {b['prec']} bits"
@@ -329,28 +365,23 @@ def _verdict(r: Check, value_tol: float, fd_tol, here, sides, crossed: str, left
         if off:
             return "undecided", (f"AD d/d{n} = {a!r} is {abs(a - b['mid']):.3g} from the exact ball's midpoint, "
                                  f"tolerance {t:.3g}, but the ball is {b['rad']:.3g} wide at {b['prec']} bits")
-    off = _off(r.value, r.value_ball, value_tol)
+    off = _off(r.value, r.value_ball, r.value_tolerance)
     if off:
         gap = abs(r.value - r.value_exact)
         return ("disagree" if off == "certainly" else "undecided"), (
             f"forward value {r.value!r} but exact {r.value_exact!r}: off by {gap:.3g}"
             + ("" if off == "certainly" else f", and the exact ball is {r.value_ball['rad']:.3g} wide")
         )
-    if any(s.value == s.kink.at for s in here):
-        return "non-smooth", "a kink op sits exactly at its kink (AD and the CAS agree there by convention)"
-    if crossed:
-        return "non-smooth", f"the finite-difference step crosses the kink of {crossed}"
-    if left_domain:
-        return "non-smooth", f"the finite-difference step leaves the domain ({left_domain})"
-    loose = [(n, b) for n, b in zip(r.point, [*r.ball]) if b["status"] != "certified"]
+    if r.fd_excluded:
+        return "non-smooth", r.fd_excluded
+    loose = [(f"d/d{n}", b) for n, b in zip(r.point, r.ball) if b["status"] != "certified"]
     if r.value_ball["status"] != "certified":
-        loose.append(("the value", r.value_ball))
+        loose.append(("value", r.value_ball))
     if loose:
-        n, b = loose[0]
-        what = n if n == "the value" else f"d/d{n}"
-        return "undecided", (f"the exact {what} is not certified: its ball is {b['rad']:.3g} wide at {b['prec']} bits, "
-                             "more than a thousandth of the tolerance (or it needed evalf)")
-    for n, d, e, t in zip(r.point, r.fd, r.exact, fd_tol):
+        what, b = loose[0]
+        return "undecided", (f"the exact {what} is not certified: its ball is {b['rad']:.3g} wide at {b['prec']} "
+                             "bits, more than a thousandth of the tolerance (or a node needed evalf)")
+    for n, d, e, t in zip(r.point, r.fd, r.exact, r.fd_tolerance):
         if not abs(d - e) <= t:
             return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"
     return "agree", ""

@@ -82,6 +82,13 @@ def test_check_a_graph_of_unlabelled_values_names_them_as_formula_does():
     assert [q.exact for q in r.points[0].partials] == [5.0, 3.0]
 
 
+def test_values_a_function_closes_over_are_held_fixed():
+    w = Value(2.0)  # a weight of the user's model
+    r = compare.check(lambda x: (w * x).sin(), at=0.5)
+    assert r.ok and r.variables == ("x",)
+    assert r.points[0].partials[0].exact == pytest.approx(2.0 * math.cos(1.0), rel=1e-15)
+
+
 def test_check_a_random_function_needs_no_points_attribute_from_other_subjects():
     class Mine:
         id = "mine"

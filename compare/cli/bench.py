@@ -8,10 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tabulate import tabulate
-
 from ..bench import MICROGRAD, MICROGRAD_GC_OFF, MICROGRAD_MAX_DEPTH, NUMPY, TORCH, available, measure
-from .output import add_output_options, positive_int, progress, write_json
+from .output import add_output_options, caption, document, positive_int, progress, records, write_json
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "summary_line", "MICROGRAD", "MICROGRAD_GC_OFF", "NUMPY", "TORCH"]
 
@@ -32,39 +30,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 CHAIN_COLUMNS = [  # (key, header)
     ("engine", "engine"),
     ("nodes", "nodes"),
-    ("forward_ns_per_node", "forward ns/node"),
-    ("forward_vs_toygrad", "forward / toygrad"),
-    ("backward_ns_per_node", "backward ns/node"),
-    ("backward_vs_toygrad", "backward / toygrad"),
-    ("backward_over_forward", "backward / forward"),
+    ("forward_seconds_per_node", "forward/node"),
+    ("forward_time_vs_toygrad", "forward / toygrad"),
+    ("backward_seconds_per_node", "backward/node"),
+    ("backward_time_vs_toygrad", "backward / toygrad"),
+    ("backward_time_over_forward", "backward / forward"),
     ("bytes_per_node", "bytes/node"),
 ]
 DEMO_COLUMNS = [
     ("engine", "engine"),
     ("steps", "steps"),
-    ("ms_per_step", "ms/step"),
-    ("vs_toygrad", "time / toygrad"),
-    ("forward_ms", "forward ms"),
-    ("backward_ms", "backward ms"),
-    ("backward_over_forward", "backward / forward"),
+    ("step_seconds", "time/step"),
+    ("step_time_vs_toygrad", "time / toygrad"),
+    ("forward_seconds", "forward"),
+    ("backward_seconds", "backward"),
+    ("backward_time_over_forward", "backward / forward"),
 ]
-
-
-def _table(rows: list[dict], columns: list[tuple[str, str]], fmt: str) -> str:
-    """Rows of figures to three significant digits, numbers right-aligned, ``-`` where none."""
-    cells = [[float(f"{v:.3g}") if isinstance(v, float) else v for v in (row[k] for k, _ in columns)] for row in rows]
-    return tabulate(cells, headers=[h for _, h in columns], tablefmt=fmt, floatfmt="g", missingval="-")
 
 
 def summary_line(result: dict[str, Any]) -> str:
     """The one sentence to read: toygrad against micrograd, its memory and its backward/forward ratio."""
     s = result["summary"]
     memory = (f"{s['bytes_per_node']:.0f} bytes per op node (x * 1.0001, its constant leaf included); "
-              f"backward/forward {s['demo_backward_over_forward']:.2f} on the demo step")
-    if s["faster_than_micrograd"] is None:
+              f"backward/forward {s['demo_backward_time_over_forward']:.2f} on the demo step")
+    if s["micrograd_time_over_toygrad"] is None:
         return f"micrograd is not installed (pip install -e '.[bench]'); toygrad: {memory}."
-    return (f"toygrad's demo step is {s['faster_than_micrograd']:.0f}x faster than micrograd 0.1.0 as shipped "
-            f"(gc on) and {s['faster_than_micrograd_gc_off']:.1f}x faster than micrograd with gc disabled; {memory}; "
+    return (f"toygrad's demo step is {s['micrograd_time_over_toygrad']:.0f}x faster than micrograd 0.1.0 as shipped "
+            f"(gc on) and {s['micrograd_gc_off_time_over_toygrad']:.1f}x faster than micrograd with gc disabled; {memory}; "
             f"same seed, same losses (largest gap over {s['steps_compared']} steps: {s['largest_loss_gap']:.2g}).")
 
 
@@ -77,17 +69,21 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
 
     versions = "; ".join(f"{name} {result['versions'][name] or 'not installed'}" for name in ("micrograd", "torch"))
-    print(f"python {result['python']}; {versions}. Medians of {args.repeats} runs ({args.micrograd_repeats} for "
-          "micrograd's demo steps). The cycle collector is on, as shipped, except in the 'gc off' row; objects alive "
-          "before each measurement are frozen (gc.freeze), so it walks only the objects the engine makes.\n")
-    print(f"Deep chain v = v * 1.0001, median of {max(1, args.repeats // 2)} runs: ns per op node forward and "
-          "backward, each against toygrad at the same length; bytes per op node, its constant leaf included")
-    print(_table(result["chain"], CHAIN_COLUMNS, args.format))
-    print("\nmicrograd's demo step (moons(100, noise 0.1), MLP(2, [16, 16, 1]), hinge + 1e-4 L2, one SGD step): "
-          "median ms per step and against toygrad; backward includes zero_grad")
-    print(_table(result["demo"], DEMO_COLUMNS, args.format))
-    print("\n" + summary_line(result))
+    w = args.width
+    print(caption(f"python {result['python']}; {versions}. Medians of {args.repeats} runs ({args.micrograd_repeats} "
+                  "for micrograd's demo steps). The cycle collector is on, as shipped, except in the 'gc off' row; "
+                  "objects alive before each measurement are frozen (gc.freeze), so it walks only the objects the "
+                  "engine makes.", w) + "\n")
+    print(caption(f"Deep chain v = v * 1.0001, median of {max(1, args.repeats // 2)} runs: time per op node forward "
+                  "and backward, each against toygrad at the same length; bytes per op node, its constant leaf "
+                  "included", w))
+    print(records(result["chain"], CHAIN_COLUMNS, args.format, w))
+    print("\n" + caption("micrograd's demo step (moons(100, noise 0.1), MLP(2, [16, 16, 1]), hinge + 1e-4 L2, one "
+                         "SGD step): median time per step and against toygrad; backward includes zero_grad", w))
+    print(records(result["demo"], DEMO_COLUMNS, args.format, w))
+    print("\n" + caption(summary_line(result), w))
     if args.json:
-        write_json(args.json, result)
+        settings = {"repeats": args.repeats, "chain": args.chain, "micrograd_repeats": args.micrograd_repeats}
+        write_json(args.json, document("bench", settings, **result))
     gap = result["summary"]["largest_loss_gap"]
     return 1 if gap is not None and gap > 1e-9 else 0

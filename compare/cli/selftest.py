@@ -12,7 +12,7 @@ import time
 from symbolic import backend as get_backend
 
 from ..selftest import baseline, run_mutants
-from .output import add_backend_option, add_output_options, positive_int, progress, table, write_json
+from .output import add_backend_option, add_output_options, caption, document, positive_int, progress, records, write_json
 
 NAME = "selftest"
 HELP = "plant bugs in the op table and the engine; every one must be caught"
@@ -27,16 +27,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    pairs = baseline(args.seed, args.per_op, progress=progress, backend=args.backend)
+    backend = get_backend(args.backend).name
+    pairs = baseline(args.seed, args.per_op, progress=progress, backend=backend)
     rows = run_mutants(pairs, seed=args.seed, progress=progress)
-    survived = [r for r in rows if r["result"] == "SURVIVED"]
-    caught = sum(r["result"] == "caught" for r in rows)
-    equivalent = sum(r["result"] == "equivalent" for r in rows)
-    print(f"Mutants planted in memory; ground truth: {len(pairs)} agreeing checks of {len({f.id for f, _ in pairs})} "
-          f"functions, exact symbolic gradients ({get_backend(args.backend).name}, certified balls)")
-    print(table([list(r.values()) for r in rows], list(rows[0]), args.format))
-    print(f"\n{caught} caught, {len(survived)} survived, {equivalent} equivalent (they compute exactly what the "
-          f"original does) in {time.perf_counter() - started:.1f} s")
+    summary = {result: sum(r["result"] == result for r in rows) for result in ("caught", "survived", "equivalent")}
+    summary.update(checks=len(pairs), functions=len({f.id for f, _ in pairs}))
+    seconds = time.perf_counter() - started
+    w = args.width
+    print(caption(f"Mutants planted in memory; ground truth: {summary['checks']} agreeing checks of "
+                  f"{summary['functions']} functions, exact symbolic gradients ({backend}, certified balls)", w))
+    shown = [{**r, "result": r["result"].upper() if r["result"] == "survived" else r["result"]} for r in rows]
+    print(records(shown, ["mutant", "planted_bug", "result", "caught_by"], args.format, w))
+    print(caption(f"\n{summary['caught']} caught, {summary['survived']} survived, {summary['equivalent']} equivalent "
+                  f"(they compute exactly what the original does) in {seconds:.1f} s", w))
     if args.json:
-        write_json(args.json, {"command": "selftest", "mutants": rows, "checks": len(pairs)})
-    return 1 if survived else 0
+        write_json(args.json, document("selftest", {"seed": args.seed, "per_op": args.per_op, "backend": backend}, summary=summary,
+                                       mutants=rows, selftest_seconds=seconds))
+    return 1 if summary["survived"] else 0

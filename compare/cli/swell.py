@@ -7,17 +7,16 @@ from typing import Any
 
 from ..errors import UsageError
 from ..swell import measure
-from .output import add_output_options, fmt_time, table, write_json
+from .output import add_output_options, caption, document, records, write_json
 
 NAME = "swell"
 HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
-TITLE = "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x"
-_TIMES = ("time tree", "time DAG", "time AD")
+CAPTION = ("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x "
+           "(tree mode: - past SymPy's recursion limit)")
 
 
-def render(rows: list[dict[str, Any]], fmt: str = "simple") -> str:
-    """The rows of :func:`compare.swell.measure` as a table, times in short units."""
-    return table([[fmt_time(v) if k in _TIMES else v for k, v in r.items()] for r in rows], list(rows[0]), fmt)
+def render(rows: list[dict[str, Any]], fmt: str = "simple", width: int = 100) -> str:
+    return records(rows, list(rows[0]), fmt, width)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.n <= 40:
         raise UsageError(f"--n must be between 1 and 40 (tree mode doubles with each step), got {args.n}")
     rows = measure(args.n)
-    print(TITLE)
-    print(render(rows, args.format))
+    print(caption(CAPTION, args.width))
+    print(render(rows, args.format, args.width))
     if args.json:
-        write_json(args.json, {"command": "swell", "n": args.n, "rows": rows})
+        write_json(args.json, document("swell", {"n": args.n}, rows=rows))
     return 0
