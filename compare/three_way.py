@@ -304,20 +304,6 @@ def _differences(subject: Subject, graph: Value, names: list[str], wrt: list[Val
 _ZERO = {"mid": 0.0, "rad": 0.0, "status": "certified", "prec": 0}
 
 
-def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Sequence[float] = ()) -> float:
-    """max |m_i - t_i| over the gradient's scale: the largest of |t_i| and ``scale``.
-
-    ``scale`` holds each component's sum of |products of local derivatives|
-    over all paths: the size of the terms that add up to the gradient. It is
-    the gradient's own size unless terms cancel, and keeps the error
-    meaningful when they cancel to 0 (``relu(x) / x`` has gradient 0).
-    """
-    if not truth:
-        return 0.0
-    size = max([abs(t) for t in truth] + [abs(s) for s in scale]) or 1.0
-    return max(abs(m - t) for m, t in zip(measured, truth)) / size
-
-
 def _off(measured: float, ball: dict[str, Any], tolerance: float) -> str:
     """``"certainly"`` if ``measured`` is off the truth by more than ``tolerance`` whatever the exact value in the
     ball, ``"maybe"`` if only the ball's midpoint says so, ``""`` if it is within."""
