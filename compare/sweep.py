@@ -9,7 +9,7 @@ tasks can be handed back in (``done``) to resume an interrupted sweep.
 >>> tasks = make_tasks(seed=0, depths=[1, 2], n=2)
 >>> [t.id for t in tasks]
 ['0:1:0', '0:1:1', '0:2:0', '0:2:1']
->>> result = run_sweep(tasks, progress=False)
+>>> result = run_sweep(tasks)
 >>> result.complete, len(result.rows) == 2 * 2 * 3
 (True, True)
 """
@@ -22,9 +22,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .check import check_function
+from .three_way import check_function
 from .generate import DEFAULT_OPS, generate
-from .cli.output import progress as progress_bar
 from .second_order import check_hessian
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]
@@ -41,6 +40,8 @@ class Task:
     ops: tuple[str, ...] = DEFAULT_OPS
     points: int = 3
     order: int = 1
+    backend: str | None = None  # None: the default backend (see symbolic.backend)
+    sizes: bool = True  # measure each representation's size (the report's cost table)
 
     @property
     def id(self) -> str:
@@ -55,17 +56,22 @@ def make_tasks(
     ops: Sequence[str] = DEFAULT_OPS,
     points: int = 3,
     order: int = 1,
+    backend: str | None = None,
+    sizes: bool = True,
 ) -> list[Task]:
-    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode."""
-    return [Task(seed, d, i, variables, tuple(ops), points, order) for d in depths for i in range(n)]
+    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode.
+
+    ``backend`` derives the ground truth; ``sizes`` measures each representation (as the report shows).
+    """
+    return [Task(seed, d, i, variables, tuple(ops), points, order, backend, sizes) for d in depths for i in range(n)]
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Generate the task's function and check it at its points (runs in a worker)."""
     start = time.perf_counter()
     f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points)
-    checks = check_function(f)
-    second = check_hessian(f) if task.order >= 2 else []
+    checks = check_function(f, backend=task.backend, sizes=task.sizes)
+    second = check_hessian(f, backend=task.backend) if task.order >= 2 else []
     return {
         "id": task.id,
         "depth": task.depth,
@@ -123,13 +129,16 @@ def run_sweep(
     tasks: Sequence[Task],
     executor: cf.Executor | None = None,
     done: Mapping[str, dict[str, Any]] | None = None,
-    progress: bool = True,
+    progress: Callable[..., Any] | None = None,
     on_function: Callable[[dict[str, Any]], None] | None = None,
 ) -> SweepResult:
     """Run every task not already in ``done``; Ctrl-C stops early with what finished.
 
     Results come back in task order whatever order the executor finishes them
     in, so the same tasks give the same result with any executor.
+    ``progress(total=..., desc=...)``, if given, makes a counter (a tqdm-like
+    object with ``update(n)`` and ``close()``) that advances as each function
+    finishes; ``on_function`` is called with each finished function.
     """
     done = dict(done or {})
     todo = [t for t in tasks if t.id not in done]
@@ -138,7 +147,7 @@ def run_sweep(
     finished: dict[str, dict[str, Any]] = dict(done)
     interrupted = False
     futures: dict[cf.Future, Task] = {}
-    bar = progress_bar(range(len(todo)), total=len(todo), desc="functions") if progress else None
+    bar = progress(total=len(todo), desc="functions") if progress else None
     try:
         if isinstance(executor, InlineExecutor):  # run lazily, so Ctrl-C stops between functions
             for task in todo:
