@@ -10,9 +10,23 @@ For a function at a point, :func:`check_function` computes
 * a central finite difference of the engine's forward pass, step
   ``eps**(1/3) * max(1, |x|)``,
 
-their errors, a verdict (``agree``, ``disagree``, ``non-smooth``,
-``out-of-domain``) with its reason, the time of each method and the size of
-each representation. The tolerance comes from :mod:`compare.tolerance`.
+their errors, a verdict (one of :data:`VERDICTS`) with its reason, the time of
+each method and the size of each representation. The tolerance comes from
+:mod:`compare.tolerance`.
+
+Verdicts
+    ``agree``: AD and the forward value are within the tolerance of the exact
+    ones, and so is the finite difference. ``disagree``: AD or the forward
+    value is off the exact one (the only verdict that fails a run).
+    ``fd-off``: AD agrees with the exact derivative, only the finite
+    difference is off (its step straddles a pole, or is too coarse for the
+    curvature: ``sin(x)`` at ``x=1e6``); the step and its error estimate are
+    in :attr:`Check.fd_step` and :attr:`Check.fd_tolerance`. ``undecided``: a
+    tolerance is not finite, or exceeds the size of the quantity it bounds
+    (rounding may have taken every digit), so the check cannot judge this
+    point. ``non-smooth``: a kink is at, or within rounding or the step of,
+    the point. ``out-of-domain``: the point is outside the function's domain,
+    or its gradient is not a float.
 
 >>> from compare.generate import generate
 >>> [c.verdict for c in check_function(generate(seed=1, depth=2, index=0))]
@@ -33,11 +47,13 @@ from symbolic import Program, SymbolicDomainError, SymbolicLimitError, exact, gr
 from toygrad import DomainError, Value, topological, variables
 
 from . import kinks
+from .contract import contract_violation
 from .tolerance import error_bounds
 
 __all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference", "relative_error"]
 
-VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
+#: every verdict, in the order tables show them; only ``disagree`` fails a run
+VERDICTS = ("agree", "disagree", "fd-off", "undecided", "non-smooth", "out-of-domain")
 EPS = sys.float_info.epsilon
 #: a finite difference may be off by this many times its own error estimate
 FD_SAFETY = 10.0
@@ -72,6 +88,8 @@ class Check:
     exact: list[float] = field(default_factory=list)
     symbolic_float: list[float] = field(default_factory=list)
     fd: list[float] = field(default_factory=list)
+    fd_step: list[float] = field(default_factory=list)
+    fd_tolerance: list[float] = field(default_factory=list)
     tolerance: list[float] = field(default_factory=list)
     error_ad: float | None = None
     error_fd: float | None = None
@@ -85,9 +103,14 @@ class Check:
         return asdict(self)
 
 
+def fd_step(x: float, scale: float = 1.0) -> float:
+    """The central-difference step at ``x``: ``scale * eps**(1/3) * max(1, |x|)``."""
+    return scale * EPS ** (1 / 3) * max(1.0, abs(x))
+
+
 def central_difference(f, xs: Sequence[float], i: int, scale: float = 1.0) -> float:
-    """d f / d xs[i] by a central difference with step ``scale * eps**(1/3) * max(1, |x|)``."""
-    h = scale * EPS ** (1 / 3) * max(1.0, abs(xs[i]))
+    """d f / d xs[i] by a central difference with step :func:`fd_step`."""
+    h = fd_step(xs[i], scale)
     plus, minus = list(xs), list(xs)
     plus[i] += h
     minus[i] -= h
@@ -217,6 +240,7 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     bounds = error_bounds(graph, wrt)
     tol = dict(zip([v.label for v in wrt], bounds.gradient_tolerance()))
     result.tolerance = [tol.get(n, 0.0) for n in names]
+    broken = contract_violation(g, names, result.tolerance)
     t = time.perf_counter()
     here = kinks.sites(graph)
     crossed = []
@@ -238,9 +262,10 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
         stencil_left_domain = ""
     result.times["fd"] = time.perf_counter() - t
     result.fd = fd
-    fd_tol = [
-        FD_SAFETY * (abs(a - b) / 3 + bounds.value / (EPS ** (1 / 3) * max(1.0, abs(x)))) + 4 * EPS * abs(e)
-        for a, b, x, e in zip(fd, fd2, xs, result.exact)
+    result.fd_step = [fd_step(x) for x in xs]
+    result.fd_tolerance = fd_tol = [
+        FD_SAFETY * (abs(a - b) / 3 + bounds.value / h) + 4 * EPS * abs(e)
+        for a, b, h, e in zip(fd, fd2, result.fd_step, result.exact)
     ]
 
     scale = bounds.magnitude
@@ -248,9 +273,11 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
     exact_nodes = _exact_nodes(graph, point, env, forward)
+    size = max([abs(e) for e in result.exact] + list(scale), default=0.0)  # the gradient's scale, as for errors
+    value_size = max(abs(result.value_exact), bounds.value_magnitude)
     result.verdict, result.reason = _verdict(
         result, bounds.value_tolerance(), fd_tol, here, exact_nodes, next(filter(None, crossed), ""),
-        stencil_left_domain
+        stencil_left_domain, size, value_size, broken,
     )
     return result
 
@@ -261,16 +288,30 @@ def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
     return [by_name.get(n, 0.0) for n in names]
 
 
-def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str, left_domain: str) -> tuple[str, str]:
+def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str, left_domain: str,
+             size: float, value_size: float, broken: str = "") -> tuple[str, str]:
     flipped = kinks.flip(here, exact_nodes)
     if flipped:
         return "non-smooth", flipped
     for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):
-        if not abs(a - e) <= t:
+        if not abs(a - e) <= t and (math.isfinite(t) or not math.isfinite(a)):
             return "disagree", f"AD d/d{n} = {a!r} but exact = {e!r}: off by {abs(a - e):.3g}, tolerance {t:.3g}"
-    if not abs(r.value - r.value_exact) <= value_tol:
+    if not abs(r.value - r.value_exact) <= value_tol and math.isfinite(value_tol):
         return "disagree", (
             f"forward value {r.value!r} but exact {r.value_exact!r}: off by {abs(r.value - r.value_exact):.3g}"
+        )
+    if broken:
+        return "disagree", broken
+    for n, t in zip(r.point, r.tolerance):
+        if not t <= size or not math.isfinite(t):
+            return "undecided", (
+                f"the tolerance of d/d{n} ({t:.3g}) is not finite or exceeds the gradient's size ({size:.3g}): "
+                "rounding may have taken every digit here, so agreement proves nothing"
+            )
+    if not value_tol <= value_size or not math.isfinite(value_tol):
+        return "undecided", (
+            f"the tolerance of the forward value ({value_tol:.3g}) is not finite or exceeds the value's size "
+            f"({value_size:.3g}): rounding may have taken every digit here, so agreement proves nothing"
         )
     if any(s.value == s.kink.at for s in here):
         return "non-smooth", "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
@@ -278,9 +319,12 @@ def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str
         return "non-smooth", f"the finite-difference step crosses the kink of {crossed}"
     if left_domain:
         return "non-smooth", f"the finite-difference step leaves the domain ({left_domain})"
-    for n, d, e, t in zip(r.point, r.fd, r.exact, fd_tol):
+    for n, d, e, t, h in zip(r.point, r.fd, r.exact, fd_tol, r.fd_step):
         if not abs(d - e) <= t:
-            return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"
+            return "fd-off", (
+                f"AD agrees with the exact derivative; only the finite difference d/d{n} = {d!r} is off by "
+                f"{abs(d - e):.3g} (step {h:.3g}, its error estimate {t:.3g})"
+            )
     return "agree", ""
 
 

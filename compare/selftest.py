@@ -8,7 +8,14 @@ Mutants, planted in memory (never by editing files), one at a time:
   other order);
 * ``pow`` with the exponent off by one in its rule (``y x**y`` for ``y x**(y-1)``);
 * the engine assigning a gradient instead of accumulating it (``backward()``
-  recompiled from its own source with ``+=`` turned into ``=``).
+  recompiled from its own source with ``+=`` turned into ``=``);
+* ``backward()`` leaving op-node gradients from an earlier call in place (not
+  reset); ``backward()`` dropping every contribution smaller than 1e-7;
+  ``grad()``/``hessian()`` assigning instead of accumulating.
+
+Besides each check's gradient, every mutant faces the engine's contract
+(:mod:`compare.contract`: a second ``backward()``, ``grad()`` against
+``backward()``).
 
 The ground truth (exact symbolic gradients) and the tolerances are computed
 once, with the table intact; then each mutant reruns only automatic
@@ -30,10 +37,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from toygrad import OPS, Op, engine
+from toygrad import OPS, Op, autodiff, engine, topological
 from toygrad.ops import BINARY
 
 from .check import check_function
+from .contract import contract_violation
 from .generate import generate
 from .cli.output import add_output_options, positive_int, progress, table, write_json
 
@@ -116,6 +124,64 @@ def _assigning_engine() -> Iterator[None]:
         engine.Value.backward = original
 
 
+@contextlib.contextmanager
+def _patched_backward(wrap: Callable[[Callable], Callable]) -> Iterator[None]:
+    """``Value.backward`` replaced by ``wrap(original)`` (planted from outside the engine)."""
+    original = engine.Value.backward
+    engine.Value.backward = wrap(original)
+    try:
+        yield
+    finally:
+        engine.Value.backward = original
+
+
+def _keeps_op_grads(original: Callable) -> Callable:
+    """backward() that does not reset op-node gradients: each call adds to what the last one left."""
+
+    def backward(self, create_graph=False):
+        kept = [(n, n.grad) for n in topological(self) if n.op is not None]
+        original(self, create_graph)
+        for node, g in kept:
+            node.grad = node.grad + g
+
+    return backward
+
+
+TINY = 1e-7
+
+
+def _drops_tiny(original: Callable) -> Callable:
+    """backward() that skips every contribution smaller than ``TINY`` in size."""
+
+    def small_to_zero(rule: Callable) -> Callable:
+        def mutant(*a):
+            out = rule(*a)
+            if isinstance(out, list):
+                return [0.0 if abs(d) < TINY else d for d in out]
+            return 0.0 if abs(out) < TINY else out
+
+        return mutant
+
+    def backward(self, create_graph=False):
+        with contextlib.ExitStack() as stack:
+            for op in OPS.values():
+                stack.enter_context(_patched_op(op, **_map_rules(op, small_to_zero)))
+            original(self, create_graph)
+
+    return backward
+
+
+@contextlib.contextmanager
+def _assigning_grad() -> Iterator[None]:
+    """grad() and hessian() assigning each contribution instead of adding it."""
+    original = autodiff._accumulate
+    autodiff._accumulate = lambda total, term: term
+    try:
+        yield
+    finally:
+        autodiff._accumulate = original
+
+
 def mutants() -> list[Mutant]:
     out = []
     for op in OPS.values():
@@ -131,6 +197,12 @@ def mutants() -> list[Mutant]:
                       lambda: _patched_op(pow_, rules=(lambda g, out, x, y: g * y * x**y, pow_.rules[1])), "pow"))
     out.append(Mutant("engine assigns", "backward() assigns each contribution instead of adding it",
                       _assigning_engine))
+    out.append(Mutant("engine keeps op grads", "a second backward() adds to the op nodes' gradients of the first",
+                      lambda: _patched_backward(_keeps_op_grads)))
+    out.append(Mutant("engine drops tiny", f"backward() skips every contribution smaller than {TINY:g}",
+                      lambda: _patched_backward(_drops_tiny)))
+    out.append(Mutant("grad assigns", "grad() and hessian() assign each contribution instead of adding it",
+                      _assigning_grad))
     return out
 
 
@@ -186,6 +258,11 @@ def caught_by(pairs: list[tuple[Any, Any]]) -> str | None:
         for name, e, tol in zip(c.point, c.exact, c.tolerance):
             if not abs(grads.get(name, 0.0) - e) <= tol:
                 return f.id
+        try:
+            if contract_violation(g, list(c.point), c.tolerance):
+                return f.id
+        except (ArithmeticError, ValueError, TypeError):
+            return f.id
     return None
 
 

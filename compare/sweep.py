@@ -41,10 +41,11 @@ class Task:
     ops: tuple[str, ...] = DEFAULT_OPS
     points: int = 3
     order: int = 1
+    require: str | None = None  # the op of the output node, if forced
 
     @property
     def id(self) -> str:
-        return f"{self.seed}:{self.depth}:{self.index}"
+        return f"{self.seed}:{self.depth}:{self.index}" + (f":{self.require}" if self.require else "")
 
 
 def make_tasks(
@@ -55,15 +56,26 @@ def make_tasks(
     ops: Sequence[str] = DEFAULT_OPS,
     points: int = 3,
     order: int = 1,
+    cover: bool = False,
 ) -> list[Task]:
-    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode."""
-    return [Task(seed, d, i, variables, tuple(ops), points, order) for d in depths for i in range(n)]
+    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode.
+
+    ``cover=True`` gives the k-th function the k-th op of ``ops`` (cyclically) as its output, so
+    a sweep of at least ``len(ops)`` functions exercises every op.
+
+    >>> [t.id for t in make_tasks(0, [1], 3, ops=("exp", "log"), cover=True)]
+    ['0:1:0:exp', '0:1:1:log', '0:1:2:exp']
+    """
+    pairs = [(d, i) for d in depths for i in range(n)]
+    return [Task(seed, d, i, variables, tuple(ops), points, order, ops[k % len(ops)] if cover else None)
+            for k, (d, i) in enumerate(pairs)]
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Generate the task's function and check it at its points (runs in a worker)."""
     start = time.perf_counter()
-    f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points)
+    f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points,
+                 require=task.require)
     checks = check_function(f)
     second = check_hessian(f) if task.order >= 2 else []
     return {

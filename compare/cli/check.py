@@ -78,8 +78,8 @@ def _subject(args: argparse.Namespace) -> tuple[Any, list[list[float]]]:
         if args.expr is not None:
             raise UsageError("give either a formula or --id, not both")
         try:
-            seed, depth, index = parse_id(args.id)
-            f = generate(seed, depth, index, variables=args.vars)
+            seed, depth, index, require = parse_id(args.id)
+            f = generate(seed, depth, index, variables=args.vars, require=require)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         points = [list(p) for p in f.points]
@@ -114,13 +114,15 @@ def _same_variables(variables: tuple[str, ...], at: dict[str, float]) -> None:
 
 def render(c: Check, fmt: str) -> str:
     rows = [
-        [f"d/d{n}", ad, ex, sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol)]
-        for n, ad, ex, sf, fd, tol in zip(c.point, c.ad, c.exact, c.symbolic_float, c.fd, c.tolerance)
+        [f"d/d{n}", ad, ex, sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol), fmt_error(h), fmt_error(fd_tol)]
+        for n, ad, ex, sf, fd, tol, h, fd_tol in zip(c.point, c.ad, c.exact, c.symbolic_float, c.fd, c.tolerance,
+                                                     c.fd_step, c.fd_tolerance)
     ]
     lines = [
         f"{c.formula}   at {', '.join(f'{k}={v!r}' for k, v in c.point.items())}",
         f"value: AD {c.value!r}, exact {c.value_exact!r}",
-        table(rows, ["partial", "AD", "exact (SymPy)", "lambdify", "finite diff.", "|AD - exact|", "tolerance"], fmt),
+        table(rows, ["partial", "AD", "exact (SymPy)", "lambdify", "finite diff.", "|AD - exact|", "tolerance",
+                     "FD step", "FD error est."], fmt),
         "",
         table([[
             c.sizes.get("graph_ops"), c.sizes.get("tree_ops"), c.sizes.get("tree_ops_cse"), c.sizes.get("dag_ops"),

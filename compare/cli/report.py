@@ -70,7 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
                         help="2 adds Hessians (AD over AD vs SymPy vs finite differences), forward mode, "
                              "and the forward/reverse crossover")
-    parser.add_argument("--quick", action="store_true", help="a small sweep that finishes in seconds")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small sweep that finishes in seconds; its k-th function ends in the k-th op of "
+                             "the table, so every op is exercised")
     parser.add_argument("--no-training", action="store_true", help="leave out the training section")
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the interrupted run whose JSON is at PATH (same options); "
@@ -85,9 +87,10 @@ def run(args: argparse.Namespace) -> int:
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
-    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order)
+    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order,
+                       cover=args.quick)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
-                "ops": list(ops), "order": args.order}
+                "ops": list(ops), "order": args.order, "cover": args.quick}
     done = _resumable(args.resume, settings) if args.resume else {}
     json_path = args.json or args.resume
 
@@ -182,6 +185,8 @@ def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespac
              f"--vars {settings['variables']}", f"--order {settings['order']}"]
     if settings["ops"] != list(OPS):
         parts.append(f"--ops {','.join(settings['ops'])}")
+    if settings["cover"]:
+        parts.append("--quick")
     if args.no_training:
         parts.append("--no-training")
     return " ".join(parts + [f"--resume {path}"])
@@ -296,6 +301,8 @@ def _summary(n_functions: int, counts: Counter, seconds: float, complete: bool) 
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
         if not counts.get("disagree") else "SOME GRADIENTS DISAGREE (listed above)"
     )
+    if counts.get("undecided") and not counts.get("disagree"):
+        verdict += " where the policy can judge (undecided: a tolerance too wide to prove anything)"
     status = "" if complete else " (interrupted: partial results)"
     return f"{checks} checks of {n_functions} functions in {seconds:.1f} s{status}: {parts}. {verdict}."
 

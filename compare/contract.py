@@ -1,0 +1,83 @@
+"""The engine's contract beyond one gradient's value, checked on every graph the harness checks.
+
+After one ``backward()`` on a graph, :func:`contract_violation` verifies:
+
+* a second ``backward()`` on the same graph gives every variable exactly twice
+  its gradient (within the policy's tolerance, since the second pass adds in a
+  different order) and every op node the same gradient (op nodes are reset, as
+  in PyTorch: only leaves accumulate);
+* ``toygrad.grad`` (the functional sweep that ``hessian`` builds on) returns
+  what ``backward()`` left in ``.grad``, within the tolerance;
+* ``backward()`` of the output times ``2**-60`` adds ``2**-60`` times the
+  gradient (scaling by a power of two is exact in floats), so a sweep that
+  drops contributions below some size, or treats small ones differently,
+  shows on every function.
+
+A bug that keeps op-node gradients across calls, or that makes ``grad()``
+assign where it should accumulate, shows here even when one ``backward()``
+is right.
+
+>>> from toygrad import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + x
+>>> y.backward()
+>>> contract_violation(y, ["x"], [1e-15])
+''
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from toygrad import DomainError, Value, grad, topological, variables
+
+__all__ = ["contract_violation", "SCALE"]
+
+#: the output is also scaled by this power of two, exactly: every contribution of the sweep shrinks with it
+SCALE = 2.0**-60
+
+
+def contract_violation(graph: Value, names: Sequence[str], tolerance: Sequence[float]) -> str:
+    """Why ``graph`` (after one ``backward()``) breaks the engine's contract, or ``""``.
+
+    ``names`` are the variables' labels in order; ``tolerance`` the policy's
+    tolerance of each gradient component. Runs ``backward()`` once more on
+    ``graph``.
+    """
+    order = topological(graph)
+    ops = [n for n in order if n.op is not None]
+    leaves = {v.label: v for v in variables(graph)}
+    wrt = [(i, n, leaves[n]) for i, n in enumerate(names) if n in leaves]
+    first_ops = [n.grad for n in ops]
+    first = [v.grad for _, _, v in wrt]
+    try:
+        functional = grad(graph, [v for _, _, v in wrt])
+    except DomainError as exc:
+        return f"toygrad.grad fails where backward() succeeded: {exc}"
+    for (i, n, _), b, f in zip(wrt, first, functional):
+        if not abs(f - b) <= tolerance[i]:
+            return f"toygrad.grad gives d/d{n} = {f!r} but backward() gives {b!r}: off by {abs(f - b):.3g}"
+    try:
+        graph.backward()
+    except DomainError as exc:
+        return f"a second backward() on the same graph fails: {exc}"
+    for node, before in zip(ops, first_ops):
+        if node.grad != before:
+            return (f"a second backward() changed the gradient of the op node {node.op.name} from {before!r} to "
+                    f"{node.grad!r}: op nodes must be reset, only variables accumulate")
+    for (i, n, v), before in zip(wrt, first):
+        if not abs(v.grad - 2 * before) <= 2 * tolerance[i]:
+            return (f"after a second backward() d/d{n} is {v.grad!r}, not twice {before!r}: variables must "
+                    "accumulate exactly")
+    for _, _, v in wrt:
+        v.grad = 0.0
+    try:
+        (graph * SCALE).backward()
+    except DomainError as exc:
+        return f"backward() of the output times {SCALE!r} fails: {exc}"
+    for (i, n, v), g in zip(wrt, first):
+        added = v.grad / SCALE
+        if not abs(added - g) <= tolerance[i]:
+            return (f"backward() of the output times {SCALE!r} gives d/d{n} = {added!r} times {SCALE!r}, "
+                    f"not {g!r}: small contributions are treated differently from large ones")
+    return ""
