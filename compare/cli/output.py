@@ -13,12 +13,12 @@ import json
 import math
 import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from tabulate import tabulate, tabulate_formats
 from tqdm import tqdm
+
+from .files import RULE, output_path, write_file
 
 __all__ = ["table", "write_json", "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
 
@@ -29,7 +29,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         "--format", default="simple", choices=tabulate_formats, metavar="FORMAT",
         help="table format: any tabulate format (simple, github, grid, latex, ...; default simple)",
     )
-    parser.add_argument("--json", metavar="PATH", help="also write everything in the tables to PATH as JSON")
+    parser.add_argument("--json", metavar="PATH", type=output_path,
+                        help=f"also write everything in the tables to PATH as JSON ({RULE})")
 
 
 def positive_int(text: str) -> int:
@@ -60,26 +61,13 @@ def _plain(value: Any) -> Any:
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
+    """Write ``data`` to ``path`` as JSON, atomically (see :func:`compare.cli.files.write_file`)."""
 
-    A reader never sees half a file, even if the run is interrupted mid-write.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.fchmod(fd, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_plain(data), fh, indent=1, sort_keys=True, allow_nan=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def dump(fh) -> None:
+        json.dump(_plain(data), fh, indent=1, sort_keys=True, allow_nan=False)
+        fh.write("\n")
+
+    write_file(path, dump)
 
 
 def progress(items: Iterable[Any], total: int | None = None, desc: str = "") -> Iterable[Any]:

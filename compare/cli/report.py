@@ -22,6 +22,7 @@ from .. import second_order, swell
 from . import train as traincmd
 from ..check import VERDICTS
 from ..errors import UsageError
+from .files import output_path
 from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
 from ..sweep import executor_for, make_tasks, run_sweep
 
@@ -91,8 +92,13 @@ def run(args: argparse.Namespace) -> int:
                        cover=args.quick)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
                 "ops": list(ops), "order": args.order, "cover": args.quick}
-    done = _resumable(args.resume, settings) if args.resume else {}
     json_path = args.json or args.resume
+    if json_path == args.resume and args.resume:
+        try:
+            output_path(args.resume)  # written back there: checked before any work, as --json is
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"--resume: {exc}") from None
+    done = _resumable(args.resume, settings) if args.resume else {}
 
     started = time.perf_counter()
     with executor_for(args.workers) as executor:

@@ -18,6 +18,7 @@ from toygrad import DomainError
 from toygrad.data import DATASETS
 
 from ..errors import UsageError
+from .files import RULE, output_path, write_file
 from .output import add_output_options, fmt_error, fmt_time, progress, table, write_json
 from ..training import (
     LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, VERIFY_HEADERS, Problem, Setup, TrainingRun, _metric, fit,
@@ -64,7 +65,7 @@ def plot(run: TrainingRun, path: str) -> None:
     else:
         right.set_axis_off()
     fig.suptitle(run.setup.describe(), fontsize=9)
-    fig.savefig(path, dpi=100)
+    write_file(path, lambda fh: fig.savefig(fh, format="png", dpi=100), binary=True)
 
 
 def _plot_fit(ax, problem: Problem) -> None:
@@ -223,7 +224,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ad: backpropagation (default); symbolic: SymPy's gradient compiled for numpy, "
                              "compared with AD")
     parser.add_argument("--every", type=_COUNT, help="steps between rows of the table (default steps/10)")
-    parser.add_argument("--plot", metavar="PATH", help="write a PNG: loss curve, and decision regions or fit")
+    parser.add_argument("--plot", metavar="PATH", type=output_path,
+                        help=f"write a PNG: loss curve, and decision regions or fit ({RULE})")
     add_output_options(parser)
 
 
