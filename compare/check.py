@@ -4,8 +4,9 @@ For a function at a point, :func:`check_function` computes
 
 * the AD gradient (toygrad's ``backward()``),
 * the exact symbolic gradient, the ground truth: SymPy's tree-mode derivative
-  evaluated at the exact (rational) point to 50 digits (DAG mode where tree mode
-  meets SymPy's recursion limit),
+  evaluated at the exact (rational) point to 50 digits (DAG mode where
+  :func:`tree_estimate` says tree mode would swell, or where it meets SymPy's
+  recursion limit),
 * the float symbolic gradient: the same derivative compiled with ``lambdify``,
 * a central finite difference of the engine's forward pass, step
   ``eps**(1/3) * max(1, |x|)``,
@@ -44,7 +45,7 @@ from typing import Any, Mapping, Protocol, Sequence
 import sympy as sp
 
 from symbolic import Program, SymbolicDomainError, SymbolicLimitError, exact, gradient
-from toygrad import DomainError, Value, topological, variables
+from toygrad import Constant, DomainError, Value, topological, variables
 
 from . import kinks
 from .contract import contract_violation
@@ -59,6 +60,9 @@ EPS = sys.float_info.epsilon
 FD_SAFETY = 10.0
 #: tree mode is the ground truth unless its derivative is larger than this many ops
 TREE_LIMIT = 20_000
+#: tree mode is not even tried when :func:`tree_estimate` exceeds this (seconds of SymPy time or more)
+TREE_ESTIMATE_LIMIT = 2_000
+_LINEAR = frozenset({"add", "sub", "neg", "sum"})  # their local derivatives are constants: no copy of the node
 
 
 class Subject(Protocol):
@@ -130,6 +134,32 @@ class _Symbolic:
     failure: str = ""
 
 
+def tree_estimate(graph: Value) -> int:
+    """An estimate of the size of the tree-mode derivative of ``graph``, before any SymPy work.
+
+    The graph expanded as a tree has ``T(node) = 1 + sum T(arg)`` ops; the chain
+    rule copies a node's tree once per argument (``f(g)' = f'(g) g'``), except for
+    linear ops, so the derivative has about ``D(node) = sum (D(arg) + T(node))``.
+    Linear in the graph's size, whatever the tree's size; exact integers.
+
+    >>> from toygrad import Value
+    >>> x = Value(1.0, label="x")
+    >>> tree_estimate((x * x).sin()), tree_estimate(x + x)
+    (12, 2)
+    """
+    tree: dict[int, int] = {}
+    deriv: dict[int, int] = {}
+    for node in topological(graph):
+        if node.op is None:
+            tree[id(node)] = deriv[id(node)] = 1
+            continue
+        t = 1 + sum(tree.get(id(a), 1) for a in node.args)
+        local = 0 if node.op.name in _LINEAR else t
+        tree[id(node)] = t
+        deriv[id(node)] = sum(deriv[id(a)] + local for a in node.args if a.__class__ is not Constant)
+    return deriv[id(graph)]
+
+
 def _derive(graph: Value) -> _Symbolic:
     times: dict[str, float] = {}
     sizes: dict[str, int | None] = {"graph_ops": sum(1 for n in topological(graph) if n.op is not None)}
@@ -137,15 +167,18 @@ def _derive(graph: Value) -> _Symbolic:
     dag = gradient(graph, mode="dag")
     times["dag"] = time.perf_counter() - t
     sizes["dag_ops"] = dag.count_ops()
+    sizes["tree_estimate"] = estimate = tree_estimate(graph)
+    tree: Program | None = None
+    sizes["tree_ops"] = sizes["tree_ops_cse"] = None
     t = time.perf_counter()
     try:
-        tree: Program | None = gradient(graph, mode="tree")
-        times["tree"] = time.perf_counter() - t
-        sizes["tree_ops"] = tree.count_ops()
-        sizes["tree_ops_cse"] = tree.count_ops_cse()
+        if estimate <= TREE_ESTIMATE_LIMIT:
+            tree = gradient(graph, mode="tree")
+            times["tree"] = time.perf_counter() - t
+            sizes["tree_ops"] = tree.count_ops()
+            sizes["tree_ops_cse"] = tree.count_ops_cse()
     except SymbolicLimitError:
         tree = None
-        sizes["tree_ops"] = sizes["tree_ops_cse"] = None
     truth, name = (tree, "tree") if tree is not None and sizes["tree_ops"] <= TREE_LIMIT else (dag, "dag")
     t = time.perf_counter()
     compiled = truth.compile()

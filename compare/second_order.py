@@ -34,7 +34,7 @@ from symbolic import hessian as symbolic_hessian
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
 from . import kinks
-from .check import EPS, FD_SAFETY, Subject, relative_error
+from .check import EPS, FD_SAFETY, TREE_ESTIMATE_LIMIT, Subject, relative_error, tree_estimate
 from .cli.output import fmt_error, fmt_time
 from .tolerance import error_bounds
 
@@ -66,6 +66,8 @@ def check_hessian(subject: Subject, points: Sequence[Sequence[float]] | None = N
         if truth is None:
             t = time.perf_counter()
             try:
+                if tree_estimate(graph) > TREE_ESTIMATE_LIMIT:
+                    raise SymbolicLimitError("tree-mode Hessian estimated too large")
                 truth = symbolic_hessian(graph, wrt, mode="tree")
                 if truth.count_ops() > TREE_LIMIT:
                     raise SymbolicLimitError("tree-mode Hessian too large")

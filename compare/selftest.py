@@ -43,7 +43,7 @@ from toygrad.ops import BINARY
 from .check import check_function
 from .contract import contract_violation
 from .generate import generate
-from .cli.output import add_output_options, positive_int, progress, table, write_json
+from .cli.output import add_output_options, int_in, progress, table, write_json
 
 NAME = "selftest"
 HELP = "plant bugs in the op table and the engine; every one must be caught"
@@ -274,7 +274,8 @@ def _variables(g):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the functions (default 0)")
-    parser.add_argument("--per-op", type=positive_int, default=3, help="functions built around each op (default 3)")
+    parser.add_argument("--per-op", type=int_in(1, 20), default=3,
+                        help="functions built around each op, 1 to 20 (default 3)")
     add_output_options(parser)
 
 

@@ -17,6 +17,7 @@ tasks can be handed back in (``done``) to resume an interrupted sweep.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import signal
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,9 @@ from .check import check_function
 from .generate import DEFAULT_OPS, generate
 from .cli.output import progress as progress_bar
 from .second_order import check_hessian
+
+#: tasks submitted ahead to an executor; more are submitted as these finish
+WINDOW = 64
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]
 
@@ -155,14 +159,22 @@ def run_sweep(
         if isinstance(executor, InlineExecutor):  # run lazily, so Ctrl-C stops between functions
             for task in todo:
                 finished[task.id] = _record(run_task(task), on_function, bar)
-        else:
-            futures = {executor.submit(run_task, t): t for t in todo}
-            for future in cf.as_completed(futures):
-                finished[futures[future].id] = _record(future.result(), on_function, bar)
+        else:  # a bounded window of submitted tasks: a huge sweep neither floods memory nor delays a stop
+            waiting = iter(todo)
+            for task in itertools.islice(waiting, WINDOW):
+                futures[executor.submit(run_task, task)] = task
+            while futures:
+                ready, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+                for future in ready:
+                    task = futures.pop(future)
+                    finished[task.id] = _record(future.result(), on_function, bar)
+                    for more in itertools.islice(waiting, 1):
+                        futures[executor.submit(run_task, more)] = more
     except KeyboardInterrupt:
         interrupted = True
         for future in futures:
             future.cancel()
+        _terminate_workers(executor)
     finally:
         if bar is not None:
             bar.close()
@@ -171,6 +183,17 @@ def run_sweep(
     ordered = [finished[t.id] for t in tasks if t.id in finished]
     pending = [t.id for t in tasks if t.id not in finished]
     return SweepResult(ordered, complete=not pending, pending=pending)
+
+
+def _terminate_workers(executor: cf.Executor) -> None:
+    """Stop a process pool's workers now, mid-task: a stopped sweep leaves no process behind."""
+    processes = getattr(executor, "_processes", None) or {}  # ProcessPoolExecutor's own workers
+    for process in list(processes.values()):
+        process.terminate()
+    for process in list(processes.values()):
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
 
 
 def _record(function: dict[str, Any], on_function, bar) -> dict[str, Any]:

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import sympy as sp
 
 from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
-from .errors import UsageError
-from .cli.output import add_output_options, fmt_time, table, write_json
+from .cli.output import add_output_options, fmt_time, int_in, progress, table, write_json
 
 NAME = "swell"
+MAX_N = 40
 HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
 
 
@@ -37,23 +37,50 @@ def logistic(n: int, x: Value) -> Value:
     return l
 
 
-def measure(n: int) -> list[dict[str, Any]]:
-    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times of each representation."""
+#: tree-mode columns are left out once their size is expected to pass this many ops (seconds of SymPy):
+#: the derivative, and l(n) itself (counting a tree of that size is as slow)
+SWELL_LIMIT = 250_000
+COUNT_LIMIT = 100_000
+
+
+def _expected(sizes: list[int]) -> float:
+    """The next size, extrapolated from the growth between the last two (0 before there are two)."""
+    if len(sizes) < 2 or not sizes[-2]:
+        return 0.0
+    return sizes[-1] * sizes[-1] / sizes[-2]
+
+
+def measure(n: int, progress: Callable[[Iterable[int]], Iterable[int]] = iter) -> list[dict[str, Any]]:
+    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times of each representation.
+
+    Tree-mode sizes grow geometrically; a column is left out (``"skipped"``)
+    from the row where its extrapolated size passes :data:`SWELL_LIMIT`, so
+    any ``n`` up to 40 finishes in seconds. ``progress`` wraps the rows' loop.
+    """
     rows = []
     tree_failed = False
-    for k in range(1, n + 1):
+    plain: list[int] = []
+    trees: list[int] = []
+    for k in progress(range(1, n + 1)):
         x = Value(0.3, label="x")
         lk = logistic(k, x)
-        row: dict[str, Any] = {"n": k, "l(n) ops": sp.count_ops(to_sympy(lk))}
+        if _expected(plain) <= COUNT_LIMIT:
+            plain.append(sp.count_ops(to_sympy(lk)))
+            row: dict[str, Any] = {"n": k, "l(n) ops": plain[-1]}
+        else:
+            row = {"n": k, "l(n) ops": "skipped"}
+        tree_time = None
         if tree_failed:
             row.update({"tree d/dx ops": "recursion limit", "tree after cse": "-"})
-            tree_time = None
+        elif _expected(trees) > SWELL_LIMIT:
+            row.update({"tree d/dx ops": "skipped", "tree after cse": "-"})
         else:
             t = time.perf_counter()
             try:
                 tree = gradient(lk, mode="tree")
                 tree_time = time.perf_counter() - t
-                row["tree d/dx ops"] = tree.count_ops()
+                trees.append(tree.count_ops())
+                row["tree d/dx ops"] = trees[-1]
                 row["tree after cse"] = tree.count_ops_cse()
             except SymbolicLimitError:
                 tree_failed, tree_time = True, None
@@ -78,14 +105,15 @@ def render(rows: list[dict[str, Any]], fmt: str = "simple") -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int, default=8, help="largest n of the logistic map (default 8)")
+    parser.add_argument("--n", type=int_in(1, MAX_N), default=8,
+                        help=f"largest n of the logistic map, 1 to {MAX_N} (default 8); tree-mode columns are "
+                             f"skipped once expected past {SWELL_LIMIT:,} ops (n = 13 on), so any n finishes in "
+                             "seconds")
     add_output_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.n <= 40:
-        raise UsageError(f"--n must be between 1 and 40 (tree mode doubles with each step), got {args.n}")
-    rows = measure(args.n)
+    rows = measure(args.n, lambda ks: progress(ks, total=args.n, desc="n"))
     print("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x")
     print(render(rows, args.format))
     if args.json:

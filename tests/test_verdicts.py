@@ -1,6 +1,5 @@
 """Hostile numbers: a verdict is never wrong, no false alarm at the float range's edge, the engine's contract."""
 
-import contextlib
 import math
 
 import pytest

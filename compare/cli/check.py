@@ -17,7 +17,8 @@ from toygrad import DomainError, Value
 from ..check import Check, check_function
 from ..errors import UsageError
 from ..generate import generate, parse_id
-from .output import add_output_options, fmt_error, fmt_time, table, write_json
+from .report import MAX_DEPTH
+from .output import int_in, add_output_options, fmt_error, fmt_time, table, write_json
 from ..second_order import check_hessian
 
 NAME = "check"
@@ -66,8 +67,10 @@ def parse_point(text: str) -> dict[str, float]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("expr", nargs="?", help='the formula, e.g. "sin(x**2) * exp(y) / (1 + z)"')
     parser.add_argument("--at", metavar="POINT", help="the point, as name=value pairs: x=1,y=2")
-    parser.add_argument("--id", metavar="SEED:DEPTH:INDEX", help="check a function of a report by its id instead")
-    parser.add_argument("--vars", type=int, default=3, help="with --id: variables per function, as in the report")
+    parser.add_argument("--id", metavar="SEED:DEPTH:INDEX",
+                        help=f"check a function of a report by its id instead (depth 1 to {MAX_DEPTH})")
+    parser.add_argument("--vars", type=int_in(1, 10), default=3,
+                        help="with --id: variables per function, as in the report (1 to 10)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
                         help="2 also prints the Hessian by AD over AD, exactly (SymPy) and by finite differences")
     add_output_options(parser)
@@ -79,6 +82,8 @@ def _subject(args: argparse.Namespace) -> tuple[Any, list[list[float]]]:
             raise UsageError("give either a formula or --id, not both")
         try:
             seed, depth, index, require = parse_id(args.id)
+            if not 1 <= depth <= MAX_DEPTH:
+                raise ValueError(f"--id: the depth must be from 1 to {MAX_DEPTH}, got {depth}")
             f = generate(seed, depth, index, variables=args.vars, require=require)
         except ValueError as exc:
             raise UsageError(str(exc)) from None

@@ -13,14 +13,14 @@ import json
 import math
 import os
 import sys
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from tabulate import tabulate, tabulate_formats
 from tqdm import tqdm
 
 from .files import RULE, output_path, write_file
 
-__all__ = ["table", "write_json", "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
+__all__ = ["table", "write_json", "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int", "int_in"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +42,25 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
     return value
+
+
+def int_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``lo`` to ``hi`` (the range that finishes in reasonable time).
+
+    >>> int_in(1, 40)("12")
+    12
+    """
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {lo} to {hi}, got {value}")
+        return value
+
+    return read
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], fmt: str = "simple") -> str:

@@ -23,13 +23,16 @@ from . import train as traincmd
 from ..check import VERDICTS
 from ..errors import UsageError
 from .files import output_path
-from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
+from .output import add_output_options, fmt_error, fmt_time, int_in, table, write_json
 from ..sweep import executor_for, make_tasks, run_sweep
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
 
 DEFAULTS = {"n": 50, "depth": "1..6", "points": 3, "vars": 3}
+#: ranges that finish in reasonable time on two cores (a depth-40 function takes about half a second)
+MAX_DEPTH = 40
+MAX_FUNCTIONS = 10_000
 QUICK = {"n": 5, "depth": "1..4"}
 
 
@@ -38,15 +41,15 @@ def parse_range(text: str) -> list[int]:
     try:
         if ".." in text:
             lo, hi = (int(p) for p in text.split(".."))
-            values = list(range(lo, hi + 1))
+            values = list(range(lo, min(hi, lo + MAX_DEPTH) + 1))  # never a huge list: refused below
         else:
             values = [int(p) for p in text.split(",")]
     except ValueError:
         raise UsageError(f"--depth takes a range like 1..6, a number, or a list like 1,3,5; got {text!r}") from None
     if not values:
         raise UsageError(f"--depth {text!r} holds no depth: write the smaller end first, like 1..6")
-    if min(values) < 1:
-        raise UsageError(f"--depth needs depths of at least 1, got {text!r}")
+    if min(values) < 1 or max(values) > MAX_DEPTH:
+        raise UsageError(f"--depth takes depths from 1 to {MAX_DEPTH}, got {text!r}")
     return values
 
 
@@ -62,12 +65,15 @@ def parse_ops(text: str | None) -> tuple[str, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random functions (default 0)")
-    parser.add_argument("--n", type=positive_int, help=f"functions per depth (default {DEFAULTS['n']})")
-    parser.add_argument("--depth", help=f"depths, as a range like 1..6 (default {DEFAULTS['depth']})")
-    parser.add_argument("--points", type=positive_int, help="points per function (default 3)")
-    parser.add_argument("--vars", type=positive_int, help="variables per function (default 3)")
+    parser.add_argument("--n", type=int_in(1, MAX_FUNCTIONS),
+                        help=f"functions per depth, 1 to {MAX_FUNCTIONS} and at most {MAX_FUNCTIONS} in all "
+                             f"(default {DEFAULTS['n']})")
+    parser.add_argument("--depth", help=f"depths from 1 to {MAX_DEPTH}, as a range like 1..6 "
+                                        f"(default {DEFAULTS['depth']})")
+    parser.add_argument("--points", type=int_in(1, 20), help="points per function, 1 to 20 (default 3)")
+    parser.add_argument("--vars", type=int_in(1, 10), help="variables per function, 1 to 10 (default 3)")
     parser.add_argument("--ops", help="comma-separated ops to draw from (default: the whole table)")
-    parser.add_argument("--workers", type=positive_int, default=1, help="processes to use (default 1)")
+    parser.add_argument("--workers", type=int_in(1, 64), default=1, help="processes to use, 1 to 64 (default 1)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
                         help="2 adds Hessians (AD over AD vs SymPy vs finite differences), forward mode, "
                              "and the forward/reverse crossover")
@@ -88,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
+    if n * len(depths) > MAX_FUNCTIONS:
+        raise UsageError(f"--n {n} at {len(depths)} depths is {n * len(depths)} functions; at most {MAX_FUNCTIONS}")
     tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order,
                        cover=args.quick)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
@@ -117,43 +125,50 @@ def run(args: argparse.Namespace) -> int:
         f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is the "
         "worst error over the policy's tolerance (a large relative error comes with an ill-conditioned point, "
         "where digits cancel, and the tolerance is wide there as well)",
-        table(_rows(tables["agreement_by_depth"]), list(tables["agreement_by_depth"][0]), args.format),
+        _table(tables["agreement_by_depth"], args.format),
         "",
         "Agreement by op (functions that contain the op)",
-        table(_rows(tables["agreement_by_op"]), list(tables["agreement_by_op"][0]), args.format),
+        _table(tables["agreement_by_op"], args.format),
         "",
         "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
-        table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
+        _table(tables["cost_by_depth"], args.format),
     ]
-    if result.complete:
-        tables["swell"] = swell.measure(8)
-        out += [
-            "",
-            "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
-            swell.render(tables["swell"], args.format),
-        ]
-    if args.order >= 2 and result.complete:
-        by_depth: dict[int, list] = {}
-        for f in functions:
-            by_depth.setdefault(f["depth"], []).extend(f["second_order"])
-        tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
-        tables["crossover"] = second_order.crossover()
-        out += [
-            "",
-            "Second derivatives by depth: Hessian by AD over AD and by finite differences of the gradient, "
-            "against SymPy's exact Hessian; first derivatives by forward and by reverse mode against the exact ones",
-            table(_rows(tables["second_order_by_depth"]), list(tables["second_order_by_depth"][0]), args.format),
-            "",
-            "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
-            table(_rows(tables["crossover"]), list(tables["crossover"][0]), args.format),
-        ]
     training = None
-    disagreements_in_training = False
-    if not args.no_training and result.complete:
-        training = traincmd.training_section(seed=args.seed, quick=args.quick)
-        out += ["", traincmd.render_section(training, args.format)]
-        if not training["passed"]:
-            disagreements_in_training = True
+    stopped_in = ""  # the section a signal stopped, after a complete sweep
+    try:
+        if result.complete:
+            stopped_in = "the swell section"
+            tables["swell"] = swell.measure(8)
+            out += [
+                "",
+                "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
+                swell.render(tables["swell"], args.format),
+            ]
+        if args.order >= 2 and result.complete:
+            stopped_in = "the second-order section"
+            by_depth: dict[int, list] = {}
+            for f in functions:
+                by_depth.setdefault(f["depth"], []).extend(f["second_order"])
+            tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
+            tables["crossover"] = second_order.crossover()
+            out += [
+                "",
+                "Second derivatives by depth: Hessian by AD over AD and by finite differences of the gradient, "
+                "against SymPy's exact Hessian; first derivatives by forward and by reverse mode against the exact "
+                "ones",
+                _table(tables["second_order_by_depth"], args.format),
+                "",
+                "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
+                _table(tables["crossover"], args.format),
+            ]
+        if not args.no_training and result.complete:
+            stopped_in = "the training section"
+            training = traincmd.training_section(seed=args.seed, quick=args.quick)
+            out += ["", traincmd.render_section(training, args.format)]
+        stopped_in = ""
+    except KeyboardInterrupt:
+        out += ["", f"(interrupted in {stopped_in}: it is left out)"]
+    disagreements_in_training = training is not None and not training["passed"]
 
     counts = Counter(r["verdict"] for r in rows)
     disagreements = [r for r in rows if r["verdict"] == "disagree"]
@@ -162,8 +177,7 @@ def run(args: argparse.Namespace) -> int:
         out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
         out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
     out += ["", _summary(len(functions), counts, sweep_seconds, result.complete)]
-    print("\n".join(out))
-    if json_path:
+    if json_path:  # first: a reader that closes the pipe early must not cost the file
         write_json(json_path, {
             "command": "report",
             "settings": settings,
@@ -175,12 +189,23 @@ def run(args: argparse.Namespace) -> int:
             "functions": functions,
             "time_sweep_seconds": sweep_seconds,
         })
+    print("\n".join(out), flush=True)
     if not result.complete:
         print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
               + (f"; continue with: {_resume_command(settings, json_path, args)}" if json_path else
                  "; run with --json PATH to be able to resume"), file=sys.stderr)
         return 130
+    if stopped_in:
+        print(f"interrupted in {stopped_in}; the sweep is complete", file=sys.stderr)
+        return 130
     return 1 if disagreements or disagreements_in_training else 0
+
+
+def _table(dicts: list[dict[str, Any]], fmt: str) -> str:
+    """A table of dicts (their keys are the headers); a run stopped before any function finished has none."""
+    if not dicts:
+        return "(no function finished)"
+    return table(_rows(dicts), list(dicts[0]), fmt)
 
 
 def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespace) -> str:
