@@ -40,7 +40,7 @@ import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 import sympy as sp
 
@@ -51,7 +51,7 @@ from . import kinks
 from .contract import contract_violation
 from .tolerance import error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference", "relative_error"]
+__all__ = ["Check", "Subject", "check_function", "iter_checks", "tree_estimate", "VERDICTS", "central_difference", "relative_error"]
 
 #: every verdict, in the order tables show them; only ``disagree`` fails a run
 VERDICTS = ("agree", "disagree", "fd-off", "undecided", "non-smooth", "out-of-domain")
@@ -202,21 +202,24 @@ def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Seq
 
 def check_function(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> list[Check]:
     """Check ``subject`` at each point (default: a random function's own sample points)."""
+    return list(iter_checks(subject, points))
+
+
+def iter_checks(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> Iterator[Check]:
+    """:func:`check_function`, one point at a time (for progress, and to keep what finished on Ctrl-C)."""
     points = list(subject.points if points is None else points)
     names = tuple(subject.variables)
     symbolic: _Symbolic | None = None
-    results = []
     for p in points:
         point = dict(zip(names, (float(x) for x in p)))
         try:
             graph = subject.build(point)
         except DomainError as exc:
-            results.append(Check(subject.id, _formula(subject), point, "out-of-domain", str(exc)))
+            yield Check(subject.id, _formula(subject), point, "out-of-domain", str(exc))
             continue
         if symbolic is None:
             symbolic = _derive(graph)
-        results.append(_check_point(subject, graph, point, symbolic))
-    return results
+        yield _check_point(subject, graph, point, symbolic)
 
 
 def _formula(subject: Subject) -> str:
@@ -240,7 +243,11 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     # automatic: build and differentiate, as a user would
     t = time.perf_counter()
     g = subject.build(point)
-    g.backward()
+    try:
+        g.backward()
+    except DomainError as exc:  # the function is defined here, its gradient is not a float
+        result.verdict, result.reason = "out-of-domain", f"no float gradient here: {exc}"
+        return result
     result.times["ad"] = time.perf_counter() - t
     by_label = {v.label: v for v in variables(g)}
     result.ad = [by_label[n].grad if n in by_label else 0.0 for n in names]

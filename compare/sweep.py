@@ -108,15 +108,16 @@ class InlineExecutor(cf.Executor):
         return future
 
 
-def _ignore_sigint() -> None:
+def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent stops a worker with SIGTERM: at once
 
 
 def executor_for(workers: int) -> cf.Executor:
     """In-process for one worker, a process pool for more (its workers leave Ctrl-C to the parent)."""
     if workers <= 1:
         return InlineExecutor()
-    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
 
 
 @dataclass
@@ -172,28 +173,35 @@ def run_sweep(
                         futures[executor.submit(run_task, more)] = more
     except KeyboardInterrupt:
         interrupted = True
-        for future in futures:
-            future.cancel()
-        _terminate_workers(executor)
+        _stop_now(executor)
     finally:
         if bar is not None:
             bar.close()
-        if own or interrupted:
-            executor.shutdown(wait=not interrupted, cancel_futures=True)
+        if own and not interrupted:
+            executor.shutdown()
     ordered = [finished[t.id] for t in tasks if t.id in finished]
     pending = [t.id for t in tasks if t.id not in finished]
     return SweepResult(ordered, complete=not pending, pending=pending)
 
 
-def _terminate_workers(executor: cf.Executor) -> None:
-    """Stop a process pool's workers now, mid-task: a stopped sweep leaves no process behind."""
-    processes = getattr(executor, "_processes", None) or {}  # ProcessPoolExecutor's own workers
+def _stop_now(executor: cf.Executor) -> None:
+    """Stop an executor without waiting for its running tasks: a stopped sweep leaves no process behind.
+
+    A process pool's workers are terminated; no future is cancelled first, since the pool marks its pending
+    futures broken once its workers are gone, and a cancelled one would make its manager thread fail
+    (CPython 3.11). Other executors drop what has not started.
+    """
+    processes = getattr(executor, "_processes", None)  # ProcessPoolExecutor's own workers
+    if processes is None:
+        executor.shutdown(wait=False, cancel_futures=True)
+        return
     for process in list(processes.values()):
         process.terminate()
     for process in list(processes.values()):
         process.join(timeout=1.0)
         if process.is_alive():
             process.kill()
+    executor.shutdown(wait=True)
 
 
 def _record(function: dict[str, Any], on_function, bar) -> dict[str, Any]:

@@ -14,8 +14,9 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Iterator
 
 import sympy as sp
 
@@ -50,18 +51,22 @@ def _expected(sizes: list[int]) -> float:
     return sizes[-1] * sizes[-1] / sizes[-2]
 
 
-def measure(n: int, progress: Callable[[Iterable[int]], Iterable[int]] = iter) -> list[dict[str, Any]]:
+def measure(n: int) -> list[dict[str, Any]]:
     """One row per k = 1..n: sizes (SymPy ``count_ops``) and times of each representation.
 
     Tree-mode sizes grow geometrically; a column is left out (``"skipped"``)
     from the row where its extrapolated size passes :data:`SWELL_LIMIT`, so
-    any ``n`` up to 40 finishes in seconds. ``progress`` wraps the rows' loop.
+    any ``n`` up to 40 finishes in seconds.
     """
-    rows = []
+    return list(iter_rows(n))
+
+
+def iter_rows(n: int) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`measure`, one at a time."""
     tree_failed = False
     plain: list[int] = []
     trees: list[int] = []
-    for k in progress(range(1, n + 1)):
+    for k in range(1, n + 1):
         x = Value(0.3, label="x")
         lk = logistic(k, x)
         if _expected(plain) <= COUNT_LIMIT:
@@ -96,8 +101,7 @@ def measure(n: int, progress: Callable[[Iterable[int]], Iterable[int]] = iter) -
         row["time tree"] = fmt_time(tree_time) if tree_time is not None else "-"
         row["time DAG"] = fmt_time(dag_time)
         row["time AD"] = fmt_time(ad_time)
-        rows.append(row)
-    return rows
+        yield row
 
 
 def render(rows: list[dict[str, Any]], fmt: str = "simple") -> str:
@@ -113,9 +117,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    rows = measure(args.n, lambda ks: progress(ks, total=args.n, desc="n"))
+    rows: list[dict[str, Any]] = []
+    try:
+        for row in progress(iter_rows(args.n), total=args.n, desc="n"):
+            rows.append(row)
+    except KeyboardInterrupt:
+        pass
+    if args.json:  # first: a reader that closes the pipe early must not cost the file
+        write_json(args.json, {"command": "swell", "n": args.n, "complete": len(rows) == args.n, "rows": rows})
     print("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x")
-    print(render(rows, args.format))
-    if args.json:
-        write_json(args.json, {"command": "swell", "n": args.n, "rows": rows})
+    print(render(rows, args.format) if rows else "(no row finished)")
+    if len(rows) < args.n:
+        print(f"interrupted: rows {len(rows) + 1} to {args.n} not measured", file=sys.stderr)
+        return 130
     return 0

@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with stop_on_signals():
             if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
                 argv = ["report", *argv]  # report is the default command
+            if argv[0] == check.NAME:
+                argv = [argv[0], *check.formula_first(argv[1:])]
             args = parser.parse_args(argv)
             return args.run(args)
     except UsageError as exc:

@@ -332,7 +332,9 @@ def _summary(n_functions: int, counts: Counter, seconds: float, complete: bool) 
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
         if not counts.get("disagree") else "SOME GRADIENTS DISAGREE (listed above)"
     )
-    if counts.get("undecided") and not counts.get("disagree"):
+    if not checks:
+        verdict = "No function finished"
+    elif counts.get("undecided") and not counts.get("disagree"):
         verdict += " where the policy can judge (undecided: a tolerance too wide to prove anything)"
     status = "" if complete else " (interrupted: partial results)"
     return f"{checks} checks of {n_functions} functions in {seconds:.1f} s{status}: {parts}. {verdict}."
