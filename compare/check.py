@@ -22,10 +22,11 @@ Verdicts
     ``fd-off``: AD agrees with the exact derivative, only the finite
     difference is off (its step straddles a pole, or is too coarse for the
     curvature: ``sin(x)`` at ``x=1e6``); the step and its error estimate are
-    in :attr:`Check.fd_step` and :attr:`Check.fd_tolerance`. ``undecided``: a
-    tolerance is not finite, or exceeds the size of the quantity it bounds
-    (rounding may have taken every digit), so the check cannot judge this
-    point. ``non-smooth``: a kink is at, or within rounding or the step of,
+    in :attr:`Check.fd_step` and :attr:`Check.fd_tolerance`. ``undecided``: AD
+    (or the value) differs from the exact one by less than a tolerance that is
+    not finite or exceeds the size of the quantity it bounds (rounding may have
+    taken every digit), so the check cannot judge this point; a component equal
+    to the truth needs no bound. ``non-smooth``: a kink is at, or within rounding or the step of,
     the point. ``out-of-domain``: the point is outside the function's domain,
     or its gradient is not a float.
 
@@ -342,13 +343,13 @@ def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str
         )
     if broken:
         return "disagree", broken
-    for n, t in zip(r.point, r.tolerance):
-        if not t <= size or not math.isfinite(t):
+    for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):  # AD equal to the truth needs no bound
+        if a != e and (not t <= size or not math.isfinite(t)):
             return "undecided", (
                 f"the tolerance of d/d{n} ({t:.3g}) is not finite or exceeds the gradient's size ({size:.3g}): "
                 "rounding may have taken every digit here, so agreement proves nothing"
             )
-    if not value_tol <= value_size or not math.isfinite(value_tol):
+    if r.value != r.value_exact and (not value_tol <= value_size or not math.isfinite(value_tol)):
         return "undecided", (
             f"the tolerance of the forward value ({value_tol:.3g}) is not finite or exceeds the value's size "
             f"({value_size:.3g}): rounding may have taken every digit here, so agreement proves nothing"
