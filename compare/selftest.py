@@ -7,15 +7,17 @@ Mutants, planted in memory (never by editing files), one at a time:
   the rule for ``y``, reading ``(y, x)``: the op takes its arguments in the
   other order);
 * ``pow`` with the exponent off by one in its rule (``y x**y`` for ``y x**(y-1)``);
-* the engine assigning a gradient instead of accumulating it (``backward()``
-  recompiled from its own source with ``+=`` turned into ``=``);
+* the engine assigning a gradient instead of accumulating it (``=`` for ``+=``,
+  planted through the reverse sweep's seam, :func:`toygrad.sweep.planted`);
+* the reverse sweep dropping every contribution smaller than 1e-7 (the seam);
+* ``grad()``/``hessian()`` alone assigning instead of accumulating (the seam,
+  around the sweep that ``grad`` calls);
 * ``backward()`` leaving op-node gradients from an earlier call in place (not
-  reset); ``backward()`` dropping every contribution smaller than 1e-7;
-  ``grad()``/``hessian()`` assigning instead of accumulating.
+  reset), planted by wrapping ``Value.backward``.
 
 Besides each check's gradient, every mutant faces the engine's contract
 (:mod:`compare.contract`: a second ``backward()``, ``grad()`` against
-``backward()``).
+``backward()``, the output scaled by a power of two).
 
 The ground truth (exact symbolic gradients) and the tolerances are computed
 once, with the table intact; then each mutant reruns only automatic
@@ -28,17 +30,15 @@ by any test and is reported as equivalent.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
-import inspect
 import random
-import textwrap
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from toygrad import OPS, Op, autodiff, engine, topological
 from toygrad.ops import BINARY
+from toygrad.sweep import planted
 
 from .check import check_function
 from .contract import contract_violation
@@ -81,7 +81,7 @@ def _map_rules(op: Op, wrap: Callable[[Callable], Callable]) -> dict[str, Any]:
 def _scaled(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [d * SCALE for d in out] if isinstance(out, list) else out * SCALE
+        return [d * SCALE for d in out] if isinstance(out, (list, tuple)) else out * SCALE
 
     return mutant
 
@@ -89,7 +89,7 @@ def _scaled(rule: Callable) -> Callable:
 def _negated(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [-d for d in out] if isinstance(out, list) else -out
+        return [-d for d in out] if isinstance(out, (list, tuple)) else -out
 
     return mutant
 
@@ -100,43 +100,43 @@ def _swapped(op: Op) -> dict[str, Any]:
     return {"rules": (lambda g, out, x, y: ry(g, out, y, x), lambda g, out, x, y: rx(g, out, y, x))}
 
 
-class _AccumulateToAssign(ast.NodeTransformer):
-    """``node.grad += d``  ->  ``node.grad = d``: the classic accumulation bug."""
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        target = node.target
-        if isinstance(node.op, ast.Add) and isinstance(target, ast.Attribute) and target.attr == "grad":
-            return ast.copy_location(ast.Assign(targets=[target], value=node.value), node)
-        return node
+def _assigning_engine() -> contextlib.AbstractContextManager:
+    """The reverse sweep assigning each contribution (``=`` for ``+=``)."""
+    return planted(accumulate=lambda total, term: term)
 
 
-@contextlib.contextmanager
-def _assigning_engine() -> Iterator[None]:
-    original = engine.Value.backward
-    source = textwrap.dedent(inspect.getsource(original))
-    tree = ast.fix_missing_locations(_AccumulateToAssign().visit(ast.parse(source)))
-    namespace: dict[str, Any] = {}
-    exec(compile(tree, inspect.getsourcefile(original), "exec"), vars(engine), namespace)  # our own code, mutated
-    engine.Value.backward = namespace[original.__name__]
-    try:
-        yield
-    finally:
-        engine.Value.backward = original
+TINY = 1e-7
+
+
+def _size(term: Any) -> float:
+    return abs(getattr(term, "data", term))
+
+
+def _dropping_tiny() -> contextlib.AbstractContextManager:
+    """The reverse sweep skipping every contribution smaller than ``TINY`` in size."""
+    return planted(accumulate=lambda total, term: total if _size(term) < TINY else total + term)
 
 
 @contextlib.contextmanager
-def _patched_backward(wrap: Callable[[Callable], Callable]) -> Iterator[None]:
-    """``Value.backward`` replaced by ``wrap(original)`` (planted from outside the engine)."""
-    original = engine.Value.backward
-    engine.Value.backward = wrap(original)
+def _assigning_grad() -> Iterator[None]:
+    """grad() and hessian() (not backward()) assigning each contribution instead of adding it."""
+    original = autodiff.reverse
+
+    def reverse(order, graph=False):
+        with planted(accumulate=lambda total, term: term):
+            return original(order, graph)
+
+    autodiff.reverse = reverse
     try:
         yield
     finally:
-        engine.Value.backward = original
+        autodiff.reverse = original
 
 
-def _keeps_op_grads(original: Callable) -> Callable:
+@contextlib.contextmanager
+def _keeping_op_grads() -> Iterator[None]:
     """backward() that does not reset op-node gradients: each call adds to what the last one left."""
+    original = engine.Value.backward
 
     def backward(self, create_graph=False):
         kept = [(n, n.grad) for n in topological(self) if n.op is not None]
@@ -144,42 +144,11 @@ def _keeps_op_grads(original: Callable) -> Callable:
         for node, g in kept:
             node.grad = node.grad + g
 
-    return backward
-
-
-TINY = 1e-7
-
-
-def _drops_tiny(original: Callable) -> Callable:
-    """backward() that skips every contribution smaller than ``TINY`` in size."""
-
-    def small_to_zero(rule: Callable) -> Callable:
-        def mutant(*a):
-            out = rule(*a)
-            if isinstance(out, list):
-                return [0.0 if abs(d) < TINY else d for d in out]
-            return 0.0 if abs(out) < TINY else out
-
-        return mutant
-
-    def backward(self, create_graph=False):
-        with contextlib.ExitStack() as stack:
-            for op in OPS.values():
-                stack.enter_context(_patched_op(op, **_map_rules(op, small_to_zero)))
-            original(self, create_graph)
-
-    return backward
-
-
-@contextlib.contextmanager
-def _assigning_grad() -> Iterator[None]:
-    """grad() and hessian() assigning each contribution instead of adding it."""
-    original = autodiff._accumulate
-    autodiff._accumulate = lambda total, term: term
+    engine.Value.backward = backward
     try:
         yield
     finally:
-        autodiff._accumulate = original
+        engine.Value.backward = original
 
 
 def mutants() -> list[Mutant]:
@@ -198,9 +167,9 @@ def mutants() -> list[Mutant]:
     out.append(Mutant("engine assigns", "backward() assigns each contribution instead of adding it",
                       _assigning_engine))
     out.append(Mutant("engine keeps op grads", "a second backward() adds to the op nodes' gradients of the first",
-                      lambda: _patched_backward(_keeps_op_grads)))
-    out.append(Mutant("engine drops tiny", f"backward() skips every contribution smaller than {TINY:g}",
-                      lambda: _patched_backward(_drops_tiny)))
+                      _keeping_op_grads))
+    out.append(Mutant("engine drops tiny", f"the reverse sweep skips every contribution smaller than {TINY:g}",
+                      _dropping_tiny))
     out.append(Mutant("grad assigns", "grad() and hessian() assign each contribution instead of adding it",
                       _assigning_grad))
     return out
@@ -215,14 +184,11 @@ def _equivalent(m: Mutant, rng: random.Random) -> bool:
     for _ in range(20):
         n = op.arity if op.arity is not None else 4
         xs = [rng.uniform(*rng.choice(op.domain.intervals(i))) for i in range(n)]
-        out = op.forward(*xs) if op.arity is not None else op.forward(xs)
-        samples.append((xs, out))
+        samples.append((xs, op.evaluate(xs)))
 
     def derivatives():
         try:
-            if op.arity is None:
-                return [op.vjp(1.0, out, xs) for xs, out in samples]
-            return [[r(1.0, out, *xs) for r in op.rules] for xs, out in samples]
+            return [op.partials(out, xs) for xs, out in samples]
         except (ArithmeticError, ValueError) as exc:
             return repr(exc)
 
