@@ -8,10 +8,11 @@ After one ``backward()`` on a graph, :func:`contract_violation` verifies:
   in PyTorch: only leaves accumulate);
 * ``toygrad.grad`` (the functional sweep that ``hessian`` builds on) returns
   what ``backward()`` left in ``.grad``, within the tolerance;
-* ``backward()`` of the output times ``2**-60`` adds ``2**-60`` times the
-  gradient (scaling by a power of two is exact in floats), so a sweep that
-  drops contributions below some size, or treats small ones differently,
-  shows on every function.
+* ``backward()`` of the output times ``2**-k`` adds ``2**-k`` times the
+  gradient (scaling by a power of two is exact in floats while nothing
+  underflows), so a sweep that drops contributions below some size, or treats
+  small ones differently, shows on every function. ``k`` is 60, or less where
+  the smallest gradient of the graph would otherwise leave the normal range.
 
 A bug that keeps op-node gradients across calls, or that makes ``grad()``
 assign where it should accumulate, shows here even when one ``backward()``
@@ -27,14 +28,16 @@ is right.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 from toygrad import DomainError, Value, grad, topological, variables
 
-__all__ = ["contract_violation", "SCALE"]
+__all__ = ["contract_violation", "SHIFT"]
 
-#: the output is also scaled by this power of two, exactly: every contribution of the sweep shrinks with it
-SCALE = 2.0**-60
+#: the output is also scaled by 2**-SHIFT, exactly: every contribution of the sweep shrinks with it
+SHIFT = 60
+_LOWEST = -960  # binary exponent kept clear of the subnormals (below 2**-1022), with room for the rules' products
 
 
 def contract_violation(graph: Value, names: Sequence[str], tolerance: Sequence[float]) -> str:
@@ -69,15 +72,20 @@ def contract_violation(graph: Value, names: Sequence[str], tolerance: Sequence[f
         if not abs(v.grad - 2 * before) <= 2 * tolerance[i]:
             return (f"after a second backward() d/d{n} is {v.grad!r}, not twice {before!r}: variables must "
                     "accumulate exactly")
+    smallest = min((abs(g) for g in [*first_ops, *first] if g), default=1.0)
+    shift = min(SHIFT, math.frexp(smallest)[1] - _LOWEST)
+    if shift < 1:
+        return ""
+    scale = 2.0**-shift
     for _, _, v in wrt:
         v.grad = 0.0
     try:
-        (graph * SCALE).backward()
+        (graph * scale).backward()
     except DomainError as exc:
-        return f"backward() of the output times {SCALE!r} fails: {exc}"
+        return f"backward() of the output times 2**-{shift} fails: {exc}"
     for (i, n, v), g in zip(wrt, first):
-        added = v.grad / SCALE
+        added = v.grad / scale
         if not abs(added - g) <= tolerance[i]:
-            return (f"backward() of the output times {SCALE!r} gives d/d{n} = {added!r} times {SCALE!r}, "
+            return (f"backward() of the output times 2**-{shift} gives d/d{n} = {added!r} times 2**-{shift}, "
                     f"not {g!r}: small contributions are treated differently from large ones")
     return ""

@@ -79,6 +79,15 @@ def test_no_false_alarm_at_the_edge_of_the_float_range(text, point):
     assert _check(text, **point).verdict == "agree"
 
 
+@pytest.mark.parametrize("text, point", [
+    ("sin(x*y/1e300)", dict(x=1e154, y=1e154)),
+    ("x*y/z", dict(x=1e154, y=1.5e154, z=1e300)),
+])
+def test_the_correct_engine_never_disagrees_where_adjoints_are_tiny(text, point):
+    c = _check(text, **point)
+    assert c.verdict in ("agree", "fd-off"), c.reason
+
+
 def test_an_exact_zero_gradient_needs_no_bound():
     c = _check("tan(tan((y - y) / (x + y)) * tan((y - y) / (x + y)))", x=0.5, y=1.25)
     assert c.ad == c.exact == [0.0, 0.0] and c.verdict == "agree"
