@@ -45,7 +45,8 @@ def contract_violation(graph: Value, names: Sequence[str], tolerance: Sequence[f
 
     ``names`` are the variables' labels in order; ``tolerance`` the policy's
     tolerance of each gradient component. Runs ``backward()`` once more on
-    ``graph``.
+    ``graph``, then once on ``graph`` scaled (so the ``.grad`` of its nodes
+    end up changed).
     """
     order = topological(graph)
     ops = [n for n in order if n.op is not None]
