@@ -52,7 +52,8 @@ from . import kinks
 from .contract import contract_violation
 from .tolerance import error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "iter_checks", "tree_estimate", "VERDICTS", "central_difference", "relative_error"]
+__all__ = ["Check", "Subject", "check_function", "iter_checks", "verdict", "tree_estimate", "VERDICTS", "central_difference",
+           "relative_error"]
 
 #: every verdict, in the order tables show them; only ``disagree`` fails a run
 VERDICTS = ("agree", "disagree", "fd-off", "undecided", "non-smooth", "out-of-domain")
@@ -80,7 +81,16 @@ class Subject(Protocol):
 
 @dataclass
 class Check:
-    """The outcome of one function at one point. Times are in seconds."""
+    """The outcome of one function at one point. Times are in seconds.
+
+    The verdict follows from the numbers stored here (see :func:`verdict`):
+    ``kink_flipped`` says why rounding put a kink op on the other side of its
+    kink than the exact value, ``fd_excluded`` why the finite difference cannot
+    vote (a kink at the point or in the step, a step outside the domain),
+    ``contract`` how the engine broke its contract (:mod:`compare.contract`);
+    ``gradient_scale`` and ``value_scale`` are the sizes a tolerance must not
+    exceed to support ``agree``.
+    """
 
     id: str
     formula: str
@@ -96,6 +106,12 @@ class Check:
     fd_step: list[float] = field(default_factory=list)
     fd_tolerance: list[float] = field(default_factory=list)
     tolerance: list[float] = field(default_factory=list)
+    value_tolerance: float | None = None
+    gradient_scale: float | None = None
+    value_scale: float | None = None
+    kink_flipped: str = ""
+    fd_excluded: str = ""
+    contract: str = ""
     error_ad: float | None = None
     error_fd: float | None = None
     error_symbolic_float: float | None = None
@@ -304,7 +320,7 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.times["fd"] = time.perf_counter() - t
     result.fd = fd
     result.fd_step = [fd_step(x) for x in xs]
-    result.fd_tolerance = fd_tol = [
+    result.fd_tolerance = [
         FD_SAFETY * (abs(a - b) / 3 + bounds.value / h) + 4 * EPS * abs(e)
         for a, b, h, e in zip(fd, fd2, result.fd_step, result.exact)
     ]
@@ -313,13 +329,13 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_ad = relative_error(result.ad, result.exact, scale)
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
-    exact_nodes = _exact_nodes(graph, point, env, forward)
-    size = max([abs(e) for e in result.exact] + list(scale), default=0.0)  # the gradient's scale, as for errors
-    value_size = max(abs(result.value_exact), bounds.value_magnitude)
-    result.verdict, result.reason = _verdict(
-        result, bounds.value_tolerance(), fd_tol, here, exact_nodes, next(filter(None, crossed), ""),
-        stencil_left_domain, size, value_size, broken,
-    )
+    result.value_tolerance = bounds.value_tolerance()
+    result.gradient_scale = max([abs(e) for e in result.exact] + list(scale), default=0.0)  # as for errors
+    result.value_scale = max(abs(result.value_exact), bounds.value_magnitude)
+    result.contract = broken
+    result.kink_flipped = kinks.flip(here, _exact_nodes(graph, point, env, forward))
+    result.fd_excluded = _fd_excluded(here, next(filter(None, crossed), ""), stencil_left_domain)
+    result.verdict, result.reason = verdict(result)
     return result
 
 
@@ -329,38 +345,66 @@ def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
     return [by_name.get(n, 0.0) for n in names]
 
 
-def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str, left_domain: str,
-             size: float, value_size: float, broken: str = "") -> tuple[str, str]:
-    flipped = kinks.flip(here, exact_nodes)
-    if flipped:
-        return "non-smooth", flipped
+def _fd_excluded(here, crossed: str, left_domain: str) -> str:
+    """Why the finite difference cannot vote at this point, or ''."""
+    if any(s.value == s.kink.at for s in here):
+        return "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
+    if crossed:
+        return f"the finite-difference step crosses the kink of {crossed}"
+    if left_domain:
+        return f"the finite-difference step leaves the domain ({left_domain})"
+    return ""
+
+
+def _g(x: float | None) -> str:
+    return "unknown" if x is None else f"{x:.3g}"
+
+
+def _useless(bound: float, size: float | None) -> bool:
+    """A bound that cannot support ``agree``: not finite, or larger than the quantity it bounds."""
+    return not math.isfinite(bound) or (size is not None and not bound <= size)
+
+
+def verdict(r: Check) -> tuple[str, str]:
+    """The verdict and its reason, from the check's own numbers (no graph, no SymPy).
+
+    :func:`check_function` decides with it, and ``report --resume`` recomputes
+    the verdicts of a stored run with it, so an edited file cannot pass.
+
+    >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
+    ...               ad=[2.0], exact=[1.0], tolerance=[1e-15], fd=[1.0], fd_tolerance=[1e-9]))[0]
+    'disagree'
+    >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
+    ...               ad=[2.0], exact=[1.0], tolerance=[float("inf")], fd=[1.0], fd_tolerance=[1e-9]))[0]
+    'undecided'
+    """
+    if r.kink_flipped:
+        return "non-smooth", r.kink_flipped
     for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):
         if not abs(a - e) <= t and (math.isfinite(t) or not math.isfinite(a)):
             return "disagree", f"AD d/d{n} = {a!r} but exact = {e!r}: off by {abs(a - e):.3g}, tolerance {t:.3g}"
+    value_tol = r.value_tolerance
     if not abs(r.value - r.value_exact) <= value_tol and math.isfinite(value_tol):
         return "disagree", (
             f"forward value {r.value!r} but exact {r.value_exact!r}: off by {abs(r.value - r.value_exact):.3g}"
         )
-    if broken:
-        return "disagree", broken
+    if r.contract:
+        return "disagree", r.contract
     for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):  # AD equal to the truth needs no bound
-        if a != e and (not t <= size or not math.isfinite(t)):
+        if a != e and _useless(t, r.gradient_scale):
             return "undecided", (
-                f"the tolerance of d/d{n} ({t:.3g}) is not finite or exceeds the gradient's size ({size:.3g}): "
-                "rounding may have taken every digit here, so agreement proves nothing"
+                f"the tolerance of d/d{n} ({t:.3g}) is not finite or exceeds the gradient's size "
+                f"({_g(r.gradient_scale)}): rounding may have taken every digit here, so agreement proves nothing"
             )
-    if r.value != r.value_exact and (not value_tol <= value_size or not math.isfinite(value_tol)):
+    if r.value != r.value_exact and _useless(value_tol, r.value_scale):
         return "undecided", (
             f"the tolerance of the forward value ({value_tol:.3g}) is not finite or exceeds the value's size "
-            f"({value_size:.3g}): rounding may have taken every digit here, so agreement proves nothing"
+            f"({_g(r.value_scale)}): rounding may have taken every digit here, so agreement proves nothing"
         )
-    if any(s.value == s.kink.at for s in here):
-        return "non-smooth", "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
-    if crossed:
-        return "non-smooth", f"the finite-difference step crosses the kink of {crossed}"
-    if left_domain:
-        return "non-smooth", f"the finite-difference step leaves the domain ({left_domain})"
-    for n, d, e, t, h in zip(r.point, r.fd, r.exact, fd_tol, r.fd_step):
+    if r.fd_excluded:
+        return "non-smooth", r.fd_excluded
+    steps = r.fd_step or [math.nan] * len(r.fd)
+    for n, d, e, t, h in zip(r.point, r.fd, r.exact, r.fd_tolerance, steps):
         if not abs(d - e) <= t:
             return "fd-off", (
                 f"AD agrees with the exact derivative; only the finite difference d/d{n} = {d!r} is off by "

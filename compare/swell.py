@@ -7,7 +7,7 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 2018, Table 1).
 
 >>> rows = measure(4)
->>> [r["n"] for r in rows], [r["DAG ops"] for r in rows][:3]
+>>> [r["n"] for r in rows], [r["dag_ops"] for r in rows][:3]
 ([1, 2, 3, 4], [0, 5, 12])
 """
 
@@ -23,7 +23,7 @@ import sympy as sp
 from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
-from .cli.output import add_output_options, fmt_time, int_in, progress, table, write_json
+from .cli.output import add_output_options, caption, document, int_in, progress, records, write_json
 
 NAME = "swell"
 MAX_N = 40
@@ -43,6 +43,10 @@ def logistic(n: int, x: Value) -> Value:
 SWELL_LIMIT = 250_000
 COUNT_LIMIT = 100_000
 
+CAPTION = ("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x "
+           f"(tree mode and l(n): - past SymPy's recursion limit, or once expected past {SWELL_LIMIT:,} and "
+           f"{COUNT_LIMIT:,} ops)")
+
 
 def _expected(sizes: list[int]) -> float:
     """The next size, extrapolated from the growth between the last two (0 before there are two)."""
@@ -52,11 +56,11 @@ def _expected(sizes: list[int]) -> float:
 
 
 def measure(n: int) -> list[dict[str, Any]]:
-    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times of each representation.
+    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times in seconds of each representation.
 
-    Tree-mode sizes grow geometrically; a column is left out (``"skipped"``)
-    from the row where its extrapolated size passes :data:`SWELL_LIMIT`, so
-    any ``n`` up to 40 finishes in seconds.
+    Tree mode's size and time are None from the first ``k`` where SymPy meets its recursion limit, or where
+    its extrapolated size passes :data:`SWELL_LIMIT` (and ``l(n)``'s own size past :data:`COUNT_LIMIT`): sizes
+    grow geometrically, so any ``n`` up to 40 finishes in seconds.
     """
     return list(iter_rows(n))
 
@@ -70,42 +74,34 @@ def iter_rows(n: int) -> Iterator[dict[str, Any]]:
         x = Value(0.3, label="x")
         lk = logistic(k, x)
         if _expected(plain) <= COUNT_LIMIT:
-            plain.append(sp.count_ops(to_sympy(lk)))
-            row: dict[str, Any] = {"n": k, "l(n) ops": plain[-1]}
-        else:
-            row = {"n": k, "l(n) ops": "skipped"}
+            plain.append(int(sp.count_ops(to_sympy(lk))))
+        row: dict[str, Any] = {"n": k, "function_ops": plain[-1] if len(plain) == k else None,
+                               "tree_derivative_ops": None, "tree_derivative_ops_cse": None}
         tree_time = None
-        if tree_failed:
-            row.update({"tree d/dx ops": "recursion limit", "tree after cse": "-"})
-        elif _expected(trees) > SWELL_LIMIT:
-            row.update({"tree d/dx ops": "skipped", "tree after cse": "-"})
-        else:
+        if not tree_failed and _expected(trees) <= SWELL_LIMIT:
             t = time.perf_counter()
             try:
                 tree = gradient(lk, mode="tree")
                 tree_time = time.perf_counter() - t
-                trees.append(tree.count_ops())
-                row["tree d/dx ops"] = trees[-1]
-                row["tree after cse"] = tree.count_ops_cse()
+                trees.append(int(tree.count_ops()))
+                row["tree_derivative_ops"] = trees[-1]
+                row["tree_derivative_ops_cse"] = int(tree.count_ops_cse())
             except SymbolicLimitError:
                 tree_failed, tree_time = True, None
-                row.update({"tree d/dx ops": "recursion limit", "tree after cse": "-"})
         t = time.perf_counter()
         dag = gradient(lk, mode="dag")
         dag_time = time.perf_counter() - t
-        row["DAG ops"] = dag.count_ops()
+        row["dag_ops"] = int(dag.count_ops())
         t = time.perf_counter()
         lk.backward()
         ad_time = time.perf_counter() - t
-        row["AD tape nodes"] = count_nodes(lk)["ops"]
-        row["time tree"] = fmt_time(tree_time) if tree_time is not None else "-"
-        row["time DAG"] = fmt_time(dag_time)
-        row["time AD"] = fmt_time(ad_time)
+        row["ad_tape_nodes"] = count_nodes(lk)["ops"]
+        row.update({"tree_seconds": tree_time, "dag_seconds": dag_time, "ad_seconds": ad_time})
         yield row
 
 
-def render(rows: list[dict[str, Any]], fmt: str = "simple") -> str:
-    return table([list(r.values()) for r in rows], list(rows[0]), fmt)
+def render(rows: list[dict[str, Any]], fmt: str = "simple", width: int = 100) -> str:
+    return records(rows, list(rows[0]), fmt, width)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,9 +120,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     if args.json:  # first: a reader that closes the pipe early must not cost the file
-        write_json(args.json, {"command": "swell", "n": args.n, "complete": len(rows) == args.n, "rows": rows})
-    print("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x")
-    print(render(rows, args.format) if rows else "(no row finished)")
+        write_json(args.json, document("swell", {"n": args.n}, complete=len(rows) == args.n, rows=rows))
+    print(caption(CAPTION, args.width))
+    print(render(rows, args.format, args.width) if rows else "(no row finished)")
     if len(rows) < args.n:
         print(f"interrupted: rows {len(rows) + 1} to {args.n} not measured", file=sys.stderr)
         return 130
