@@ -246,7 +246,10 @@ def run(args: argparse.Namespace) -> int:
                    verdict_counts(second), "passed": passed}
         write_json(args.json, document("check", settings, complete=not interrupted, summary=summary, checks=rows,
                                        second_order=second))
-    print("\n\n".join(render(c, args.format, args.width) for c in checks))
+    if len(checks) <= FULL_RENDERS:
+        print("\n\n".join(render(c, args.format, args.width) for c in checks))
+    else:  # one line per point: hundreds of full blocks are unreadable, and slow to print after Ctrl-C
+        print(render_points(checks, args.format, args.width))
     for row in second:
         print("\n" + render_hessian(row, args.format, args.width))
     if len(checks) > 1:
@@ -256,6 +259,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted: {len(points) - len(checks)} of {len(points)} points not checked", file=sys.stderr)
         return 130
     return 0 if passed else 1
+
+
+#: up to this many points, each is shown in full; more, one line each
+FULL_RENDERS = 5
+
+
+def render_points(checks: list[Check], fmt: str, width: int = 100) -> str:
+    """Many points, one line each: the point, the verdict, the worst |AD - exact| over its tolerance, why."""
+    rows = []
+    for c in checks:
+        worst = max((abs(a - e) / t if t else (0.0 if a == e else math.inf)
+                     for a, e, t in zip(c.ad, c.exact, c.tolerance)), default=0.0)
+        rows.append([_where(c), c.verdict, f"{worst:.2g}", c.reason])
+    head = caption(f"{checks[0].formula}   at {len(checks)} points", width)
+    return head + "\n" + table(rows, ["point", "verdict", "err/tol", "why"], fmt, width)
 
 
 def _where(c: Check) -> str:

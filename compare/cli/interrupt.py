@@ -24,13 +24,18 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def _first_signal(signum: int, frame: object) -> None:
     for s in SIGNALS:
-        signal.signal(s, signal.SIG_IGN)  # the next one must not interrupt the clean-up
+        signal.signal(s, signal.SIG_IGN)  # the next one must not interrupt the clean-up, nor the exit
     raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise ``KeyboardInterrupt`` once; the handlers are restored after."""
+    """Within the block, SIGINT and SIGTERM raise ``KeyboardInterrupt`` once.
+
+    The handlers are restored after the block unless a signal came: then
+    further ones stay ignored until the process exits (with 130), so a second
+    Ctrl-C just after the first cannot kill it on its way out.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may handle signals
         return
@@ -40,5 +45,6 @@ def stop_on_signals() -> Iterator[None]:
     try:
         yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        if signal.getsignal(signal.SIGINT) is _first_signal:  # no signal came
+            for s, handler in previous.items():
+                signal.signal(s, handler)
