@@ -1,4 +1,4 @@
-"""``python -m compare swell``: expression swell on the logistic map, measured.
+"""Expression swell on the logistic map, measured (``python -m compare swell`` prints it).
 
 ``l(1) = x``, ``l(k+1) = 4 l(k) (1 - l(k))``. Tree mode differentiates the
 whole expression and its size grows geometrically with ``n``; DAG mode keeps
@@ -13,8 +13,6 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from typing import Any, Iterator
 
@@ -23,11 +21,12 @@ import sympy as sp
 from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
-from .cli.output import add_output_options, caption, document, int_in, progress, records, write_json
+__all__ = ["logistic", "measure", "iter_rows", "SWELL_LIMIT", "COUNT_LIMIT"]
 
-NAME = "swell"
-MAX_N = 40
-HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
+#: tree-mode columns are left out once their size is expected to pass this many ops (seconds of SymPy):
+#: the derivative, and l(n) itself (counting a tree of that size is as slow)
+SWELL_LIMIT = 250_000
+COUNT_LIMIT = 100_000
 
 
 def logistic(n: int, x: Value) -> Value:
@@ -36,16 +35,6 @@ def logistic(n: int, x: Value) -> Value:
     for _ in range(n - 1):
         l = 4 * l * (1 - l)
     return l
-
-
-#: tree-mode columns are left out once their size is expected to pass this many ops (seconds of SymPy):
-#: the derivative, and l(n) itself (counting a tree of that size is as slow)
-SWELL_LIMIT = 250_000
-COUNT_LIMIT = 100_000
-
-CAPTION = ("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x "
-           f"(tree mode and l(n): - past SymPy's recursion limit, or once expected past {SWELL_LIMIT:,} and "
-           f"{COUNT_LIMIT:,} ops)")
 
 
 def _expected(sizes: list[int]) -> float:
@@ -98,32 +87,3 @@ def iter_rows(n: int) -> Iterator[dict[str, Any]]:
         row["ad_tape_nodes"] = count_nodes(lk)["ops"]
         row.update({"tree_seconds": tree_time, "dag_seconds": dag_time, "ad_seconds": ad_time})
         yield row
-
-
-def render(rows: list[dict[str, Any]], fmt: str = "simple", width: int = 100) -> str:
-    return records(rows, list(rows[0]), fmt, width)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int_in(1, MAX_N), default=8,
-                        help=f"largest n of the logistic map, 1 to {MAX_N} (default 8); tree-mode columns are "
-                             f"skipped once expected past {SWELL_LIMIT:,} ops (n = 13 on), so any n finishes in "
-                             "seconds")
-    add_output_options(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    rows: list[dict[str, Any]] = []
-    try:
-        for row in progress(iter_rows(args.n), total=args.n, desc="n"):
-            rows.append(row)
-    except KeyboardInterrupt:
-        pass
-    if args.json:  # first: a reader that closes the pipe early must not cost the file
-        write_json(args.json, document("swell", {"n": args.n}, complete=len(rows) == args.n, rows=rows))
-    print(caption(CAPTION, args.width))
-    print(render(rows, args.format, args.width) if rows else "(no row finished)")
-    if len(rows) < args.n:
-        print(f"interrupted: rows {len(rows) + 1} to {args.n} not measured", file=sys.stderr)
-        return 130
-    return 0

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from compare import swell
-from compare.check import check_function, tree_estimate
-from compare.cli.check import FormulaSubject
+from compare.three_way import check_function, tree_estimate
+from compare.subjects import FormulaSubject
 from compare.cli.main import main
 from symbolic import parse
 

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from compare import selftest
-from compare.check import VERDICTS, check_function
-from compare.cli.check import FormulaSubject
+from compare.three_way import VERDICTS, check_function
+from compare.subjects import FormulaSubject
 from compare.cli.main import main
 from compare.contract import contract_violation
 from compare.selftest import _patched_op

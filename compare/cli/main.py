@@ -6,7 +6,9 @@ everything agrees, 1 when a check disagrees (or a mutant survives, or training
 refuses to start), 2 for a usage error (one line on stderr, no traceback),
 130 when interrupted (SIGINT or SIGTERM: what finished is printed and written;
 see :mod:`compare.cli.interrupt`), 141 when the reader of the output closed the
-pipe (quietly, as ``| head`` expects).
+pipe (quietly, as ``| head`` expects). The library raises ordinary exceptions;
+a ``ValueError`` from it (bad settings, a point outside the domain:
+``DomainError`` is one) is a usage error here.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ import os
 import sys
 from typing import Sequence
 
-from .. import selftest, swell
-from . import bench, check, report, train
+from . import bench, check, report, selftest, swell, train
 from ..errors import UsageError
 from .interrupt import stop_on_signals
 
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 argv = [argv[0], *check.formula_first(argv[1:])]
             args = parser.parse_args(argv)
             return args.run(args)
-    except UsageError as exc:
+    except ValueError as exc:  # UsageError, and the library's ValueError family
         print(str(exc).splitlines()[0], file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -33,7 +33,7 @@ from ..schema import SCHEMA_VERSION
 from .files import RULE, output_path, write_file
 
 __all__ = ["table", "records", "caption", "cell", "verdict_columns", "document", "write_json", "read_json",
-           "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int", "int_in", "WIDTH"]
+           "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int", "int_in", "WIDTH"]
 
 #: the widest a line of output gets by default (``--width``)
 WIDTH = 100
@@ -240,7 +240,7 @@ def records(rows: Sequence[dict[str, Any]], columns: Sequence[str | tuple[str, s
 
 def verdict_columns(key: str = "verdicts") -> list[tuple[str, str]]:
     """A column for each verdict of :data:`compare.check.VERDICTS`, zeros included."""
-    from ..check import VERDICTS
+    from ..three_way import VERDICTS
     from ..schema import verdict_key
 
     return [(f"{key}.{verdict_key(v)}", v) for v in VERDICTS]
@@ -303,3 +303,8 @@ def progress(items: Iterable[Any], total: int | None = None, desc: str = "") -> 
     disable = {"1": False, "0": True}.get(choice)  # None: tqdm's own rule, on a terminal only
     return tqdm(items, total=total, desc=desc, file=sys.stderr, delay=1.0, leave=False, dynamic_ncols=True,
                 disable=disable)
+
+
+def counter(total: int, desc: str = "") -> Any:
+    """A progress bar that the caller advances with ``update(n)`` (for ``compare.sweep.run_sweep``)."""
+    return progress(range(total), total=total, desc=desc)

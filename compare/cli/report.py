@@ -16,16 +16,19 @@ from typing import Any, Sequence
 
 from toygrad import OPS
 
-from .. import second_order, swell
+from .. import second_order
+from . import swell as swellcmd
 from . import train as traincmd
-from ..check import VERDICTS, Check, verdict
+from ..three_way import VERDICTS, Check, verdict
 from ..errors import UsageError
 from ..schema import validate, verdict_counts, verdict_key
 from .files import output_path
 from .output import (
-    add_output_options, caption, document, int_in, read_json, records, table, verdict_columns, write_json,
+    add_output_options, caption, counter, document, int_in, read_json, records, table, verdict_columns,
+    write_json,
 )
 from ..sweep import executor_for, make_tasks, run_sweep
+from ..swell import measure as measure_swell
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
@@ -111,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     with executor_for(args.workers) as executor:
-        result = run_sweep(tasks, executor=executor, done=done)
+        result = run_sweep(tasks, executor=executor, done=done, progress=counter)
     sweep_seconds = time.perf_counter() - started
 
     functions = result.functions
@@ -143,8 +146,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if result.complete:
             stopped_in = "the swell section"
-            tables["swell"] = swell.measure(8)
-            out += ["", caption(swell.CAPTION, w), swell.render(tables["swell"], args.format, w)]
+            tables["swell"] = measure_swell(8)
+            out += ["", caption(swellcmd.CAPTION, w), swellcmd.render(tables["swell"], args.format, w)]
         if args.order >= 2 and result.complete:
             stopped_in = "the second-order section"
             by_depth: dict[int, list] = {}
