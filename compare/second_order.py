@@ -35,7 +35,8 @@ from toygrad import DomainError, Value, grad, gradient_forward, hessian, variabl
 
 from . import finite, kinks
 from .subjects import Subject
-from .three_way import TREE_ESTIMATE_LIMIT, TREE_LIMIT, Policy, relative_error, tree_estimate
+from .estimate import TREE_ESTIMATE_LIMIT, tree_estimate
+from .three_way import TREE_LIMIT, Policy, relative_error
 from .schema import verdict_counts
 from .tolerance import SAFETY, error_bounds
 

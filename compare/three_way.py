@@ -45,23 +45,21 @@ from typing import Any, Iterator, Sequence
 
 
 from symbolic import Program, SymbolicDomainError, SymbolicLimitError, gradient
-from toygrad import Constant, DomainError, Value, topological, variables
+from toygrad import DomainError, Value, topological, variables
 
 from . import finite, kinks
 from .contract import contract_violation
+from .estimate import TREE_ESTIMATE_LIMIT, tree_estimate
 from .subjects import Subject
 from .tolerance import SAFETY, error_bounds
 
-__all__ = ["Check", "Policy", "check_function", "iter_checks", "verdict", "tree_estimate", "VERDICTS",
+__all__ = ["Check", "Policy", "check_function", "iter_checks", "verdict", "VERDICTS",
            "relative_error", "TREE_LIMIT"]
 
 #: every verdict, in the order tables show them; only ``disagree`` fails a run
 VERDICTS = ("agree", "disagree", "fd-off", "undecided", "non-smooth", "out-of-domain")
 #: tree mode is the ground truth unless its derivative is larger than this many ops
 TREE_LIMIT = 20_000
-#: tree mode is not even tried when :func:`tree_estimate` exceeds this (seconds of SymPy time or more)
-TREE_ESTIMATE_LIMIT = 2_000
-_LINEAR = frozenset({"add", "sub", "neg", "sum"})  # their local derivatives are constants: no copy of the node
 
 
 @dataclass(frozen=True)
@@ -141,32 +139,6 @@ class _Symbolic:
     sizes: dict[str, int | None]
     times: dict[str, float]
     failure: str = ""
-
-
-def tree_estimate(graph: Value) -> int:
-    """An estimate of the size of the tree-mode derivative of ``graph``, before any SymPy work.
-
-    The graph expanded as a tree has ``T(node) = 1 + sum T(arg)`` ops; the chain
-    rule copies a node's tree once per argument (``f(g)' = f'(g) g'``), except for
-    linear ops, so the derivative has about ``D(node) = sum (D(arg) + T(node))``.
-    Linear in the graph's size, whatever the tree's size; exact integers.
-
-    >>> from toygrad import Value
-    >>> x = Value(1.0, label="x")
-    >>> tree_estimate((x * x).sin()), tree_estimate(x + x)
-    (12, 2)
-    """
-    tree: dict[int, int] = {}
-    deriv: dict[int, int] = {}
-    for node in topological(graph):
-        if node.op is None:
-            tree[id(node)] = deriv[id(node)] = 1
-            continue
-        t = 1 + sum(tree.get(id(a), 1) for a in node.args)
-        local = 0 if node.op.name in _LINEAR else t
-        tree[id(node)] = t
-        deriv[id(node)] = sum(deriv[id(a)] + local for a in node.args if a.__class__ is not Constant)
-    return deriv[id(graph)]
 
 
 def _derive(graph: Value) -> _Symbolic:

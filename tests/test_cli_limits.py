@@ -6,7 +6,8 @@ import json
 import pytest
 
 from compare import swell
-from compare.three_way import check_function, tree_estimate
+from compare.estimate import tree_estimate
+from compare.three_way import check_function
 from compare.subjects import FormulaSubject
 from compare.cli.main import main
 from symbolic import parse
