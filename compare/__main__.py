@@ -1,7 +1,9 @@
 """``python -m compare``: the command line (see ``compare.cli.main``)."""
 
+import signal
 import sys
 
+signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM while still importing: as Ctrl-C
 try:
     from .cli.main import main
 

@@ -88,14 +88,18 @@ class RandomFunction:
         return f"RandomFunction({self.id}: {self.formula})"
 
 
-def parse_id(text: str) -> tuple[int, int, int]:
-    """``"seed:depth:index"`` as three integers, or a ValueError that says what was expected."""
+def parse_id(text: str) -> tuple[int, int, int, str | None]:
+    """``"seed:depth:index"`` (or ``"seed:depth:index:op"``, a function whose output is ``op``) as
+    ``(seed, depth, index, op or None)``, or a ValueError that says what was expected."""
     parts = text.split(":")
+    require = parts.pop() if len(parts) == 4 else None
     try:
         seed, depth, index = (int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"a function id is seed:depth:index, like 0:3:7; got {text!r}") from None
-    return seed, depth, index
+        raise ValueError(f"a function id is seed:depth:index or seed:depth:index:op, like 0:3:7; got {text!r}") from None
+    if require is not None and require not in OPS:
+        raise ValueError(f"the op of function id {text!r} is not in the table ({', '.join(OPS)})")
+    return seed, depth, index, require
 
 
 def _inside(op: Op, xs: Sequence[float]) -> bool:
@@ -164,8 +168,8 @@ def generate(
 
     Each level adds up to ``width`` nodes; an argument reuses an earlier node
     with probability ``share``; ops come from ``ops`` (names of the table).
-    ``require`` forces the op of the output node. The same arguments always
-    give the same function.
+    ``require`` forces the op of the output node (and is the fourth part of
+    the id). The same arguments always give the same function.
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
@@ -188,7 +192,7 @@ def generate(
             break
     knobs = dict(variables=variables, ops=list(ops), share=share, points=points, width=width, require=require)
     names = tuple(f"x{i}" for i in range(variables))
-    return RandomFunction(f"{seed}:{depth}:{index}", names, tuple(_prune(nodes, variables)), tuple(sample), rejected,
+    return RandomFunction(f"{seed}:{depth}:{index}" + (f":{require}" if require else ""), names, tuple(_prune(nodes, variables)), tuple(sample), rejected,
                           knobs)
 
 

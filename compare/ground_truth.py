@@ -37,6 +37,7 @@ from symbolic.backends import Backend, flint
 from toygrad import Constant, Value, topological, variables
 
 from . import kinks
+from .estimate import TREE_ESTIMATE_LIMIT, tree_estimate
 
 __all__ = ["Truth", "Exact", "derive", "status", "record", "CERTIFY", "TREE_LIMIT"]
 
@@ -102,17 +103,25 @@ class Truth:
 def status(ball: Ball, tolerance: float) -> str:
     """``"certified"``, ``"undecided"`` or ``"kink"``: whether ``ball`` settles a comparison at ``tolerance``.
 
-    Certified: evaluated without an ``evalf`` fallback, and the ball's own
-    radius (its midpoint's rounding to a double aside) at most
-    ``CERTIFY * tolerance``.
+    Certified: evaluated without an ``evalf`` fallback, and either the ball's
+    own radius (its midpoint's rounding to a double aside) is at most
+    ``CERTIFY * tolerance``, or every number in the ball rounds to the same
+    double (the exact value rounded to a float is then known exactly, which
+    settles a comparison at any tolerance, 0 included: ``tanh'(exp(705))``).
     """
     if ball.at_kink:
         return "kink"
     if ball.arb is None or not ball.certified or not math.isfinite(ball.mid):
         return "undecided"
-    if tolerance == math.inf or ball.arb.rad() <= flint.arb(CERTIFY * tolerance):
+    if tolerance == math.inf or ball.arb.rad() <= flint.arb(CERTIFY * tolerance) or _one_double(ball):
         return "certified"
     return "undecided"
+
+
+def _one_double(ball: Ball) -> bool:
+    """Every number in the ball lies strictly within half an ulp of its midpoint: all round to ``ball.mid``."""
+    half_ulp = flint.arb(math.ulp(ball.mid)) / 2
+    return bool((ball.arb - flint.arb(ball.mid)).abs_upper() < half_ulp)
 
 
 def record(ball: Ball | None, tolerance: float) -> dict[str, Any] | None:
@@ -141,7 +150,8 @@ def derive(
     ``backend``: ``"symengine"`` (the default when it can be imported) or
     ``"sympy"`` (the reference). ``constants`` maps the constant leaves that
     stand for ``pi`` and ``e`` to their names (``symbolic.Formula.build_named``),
-    so they are exact. ``mode``: ``"auto"`` (tree unless larger than
+    so they are exact. ``mode``: ``"auto"`` (tree unless :func:`~compare.estimate.tree_estimate`
+    says it would swell past :data:`~compare.estimate.TREE_ESTIMATE_LIMIT`, or it comes out larger than
     :data:`TREE_LIMIT`), ``"tree"`` or ``"dag"``. ``with_value`` and
     ``kink_sides`` add the value and the kinks' exact sides to each
     evaluation; ``compile`` a float function (the float symbolic column);
@@ -163,7 +173,8 @@ def derive(
     times["forward"] = time.perf_counter() - t
     tree: Program | None = None
     tree_ops: int | None = None
-    if mode != "dag":
+    estimate = tree_estimate(graph)
+    if mode == "tree" or mode == "auto" and estimate <= TREE_ESTIMATE_LIMIT:
         t = time.perf_counter()
         try:
             derivative = symbolic_gradient if order == 1 else symbolic_hessian

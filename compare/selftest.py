@@ -8,7 +8,16 @@ Mutants, planted in memory (never by editing files), one at a time:
   other order);
 * ``pow`` with the exponent off by one in its rule (``y x**y`` for ``y x**(y-1)``);
 * the engine assigning a gradient instead of accumulating it (``=`` for ``+=``,
-  planted through the reverse sweep's seam, :func:`toygrad.sweep.planted`).
+  planted through the reverse sweep's seam, :func:`toygrad.sweep.planted`);
+* the reverse sweep dropping every contribution smaller than 1e-7 (the seam);
+* ``grad()``/``hessian()`` alone assigning instead of accumulating (the seam,
+  around the sweep that ``grad`` calls);
+* ``backward()`` leaving op-node gradients from an earlier call in place (not
+  reset), planted by wrapping ``Value.backward``.
+
+Besides each check's gradient, every mutant faces the engine's contract
+(:mod:`compare.contract`: a second ``backward()``, ``grad()`` against
+``backward()``, the output scaled by a power of two).
 
 The ground truth (exact symbolic gradients) and the tolerances are computed
 once, with the table intact; then each mutant reruns only automatic
@@ -25,12 +34,13 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from toygrad import OPS, Op
+from toygrad import OPS, Op, autodiff, engine, topological
 from toygrad.ops import BINARY
 from toygrad.sweep import planted
 
-from .three_way import check_function
+from .contract import contract_violation
 from .generate import generate
+from .three_way import check_function
 
 __all__ = ["Mutant", "mutants", "baseline", "caught_by", "run_mutants", "SCALE"]
 
@@ -91,6 +101,52 @@ def _assigning_engine() -> contextlib.AbstractContextManager:
     return planted(accumulate=lambda total, term: term)
 
 
+TINY = 1e-7
+
+
+def _size(term: Any) -> float:
+    return abs(getattr(term, "data", term))
+
+
+def _dropping_tiny() -> contextlib.AbstractContextManager:
+    """The reverse sweep skipping every contribution smaller than ``TINY`` in size."""
+    return planted(accumulate=lambda total, term: total if _size(term) < TINY else total + term)
+
+
+@contextlib.contextmanager
+def _assigning_grad() -> Iterator[None]:
+    """grad() and hessian() (not backward()) assigning each contribution instead of adding it."""
+    original = autodiff.reverse
+
+    def reverse(order, graph=False):
+        with planted(accumulate=lambda total, term: term):
+            return original(order, graph)
+
+    autodiff.reverse = reverse
+    try:
+        yield
+    finally:
+        autodiff.reverse = original
+
+
+@contextlib.contextmanager
+def _keeping_op_grads() -> Iterator[None]:
+    """backward() that does not reset op-node gradients: each call adds to what the last one left."""
+    original = engine.Value.backward
+
+    def backward(self, create_graph=False):
+        kept = [(n, n.grad) for n in topological(self) if n.op is not None]
+        original(self, create_graph)
+        for node, g in kept:
+            node.grad = node.grad + g
+
+    engine.Value.backward = backward
+    try:
+        yield
+    finally:
+        engine.Value.backward = original
+
+
 def mutants() -> list[Mutant]:
     out = []
     for op in OPS.values():
@@ -106,6 +162,12 @@ def mutants() -> list[Mutant]:
                       lambda: _patched_op(pow_, rules=(lambda g, out, x, y: g * y * x**y, pow_.rules[1])), "pow"))
     out.append(Mutant("engine assigns", "backward() assigns each contribution instead of adding it",
                       _assigning_engine))
+    out.append(Mutant("engine keeps op grads", "a second backward() adds to the op nodes' gradients of the first",
+                      _keeping_op_grads))
+    out.append(Mutant("engine drops tiny", f"the reverse sweep skips every contribution smaller than {TINY:g}",
+                      _dropping_tiny))
+    out.append(Mutant("grad assigns", "grad() and hessian() assign each contribution instead of adding it",
+                      _assigning_grad))
     return out
 
 
@@ -167,6 +229,11 @@ def caught_by(pairs: list[tuple[Any, Any]]) -> str | None:
         for name, e, tol in zip(c.point, c.exact, c.tolerance):
             if not abs(grads.get(name, 0.0) - e) <= tol:
                 return f.id
+        try:
+            if contract_violation(g, list(c.point), c.tolerance):
+                return f.id
+        except (ArithmeticError, ValueError, TypeError):
+            return f.id
     return None
 
 

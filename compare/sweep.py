@@ -17,6 +17,7 @@ tasks can be handed back in (``done``) to resume an interrupted sweep.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import signal
 import time
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from .three_way import check_function
 from .generate import DEFAULT_OPS, generate
 from .second_order import check_hessian
+
+#: tasks submitted ahead to an executor; more are submitted as these finish
+WINDOW = 64
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]
 
@@ -42,10 +46,11 @@ class Task:
     order: int = 1
     backend: str | None = None  # None: the default backend (see symbolic.backend)
     sizes: bool = True  # measure each representation's size (the report's cost table)
+    require: str | None = None  # the op of the output node, if forced
 
     @property
     def id(self) -> str:
-        return f"{self.seed}:{self.depth}:{self.index}"
+        return f"{self.seed}:{self.depth}:{self.index}" + (f":{self.require}" if self.require else "")
 
 
 def make_tasks(
@@ -58,18 +63,28 @@ def make_tasks(
     order: int = 1,
     backend: str | None = None,
     sizes: bool = True,
+    cover: bool = False,
 ) -> list[Task]:
     """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode.
 
     ``backend`` derives the ground truth; ``sizes`` measures each representation (as the report shows).
+    ``cover=True`` gives the k-th function the k-th op of ``ops`` (cyclically) as its output, so
+    a sweep of at least ``len(ops)`` functions exercises every op.
+
+    >>> [t.id for t in make_tasks(0, [1], 3, ops=("exp", "log"), cover=True)]
+    ['0:1:0:exp', '0:1:1:log', '0:1:2:exp']
     """
-    return [Task(seed, d, i, variables, tuple(ops), points, order, backend, sizes) for d in depths for i in range(n)]
+    pairs = [(d, i) for d in depths for i in range(n)]
+    return [Task(seed, d, i, variables, tuple(ops), points, order, backend, sizes,
+                 require=ops[k % len(ops)] if cover else None)
+            for k, (d, i) in enumerate(pairs)]
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Generate the task's function and check it at its points (runs in a worker)."""
     start = time.perf_counter()
-    f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points)
+    f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points,
+                 require=task.require)
     checks = check_function(f, backend=task.backend, sizes=task.sizes)
     second = check_hessian(f, backend=task.backend) if task.order >= 2 else []
     return {
@@ -98,15 +113,16 @@ class InlineExecutor(cf.Executor):
         return future
 
 
-def _ignore_sigint() -> None:
+def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent stops a worker with SIGTERM: at once
 
 
 def executor_for(workers: int) -> cf.Executor:
     """In-process for one worker, a process pool for more (its workers leave Ctrl-C to the parent)."""
     if workers <= 1:
         return InlineExecutor()
-    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
 
 
 @dataclass
@@ -152,22 +168,48 @@ def run_sweep(
         if isinstance(executor, InlineExecutor):  # run lazily, so Ctrl-C stops between functions
             for task in todo:
                 finished[task.id] = _record(run_task(task), on_function, bar)
-        else:
-            futures = {executor.submit(run_task, t): t for t in todo}
-            for future in cf.as_completed(futures):
-                finished[futures[future].id] = _record(future.result(), on_function, bar)
+        else:  # a bounded window of submitted tasks: a huge sweep neither floods memory nor delays a stop
+            waiting = iter(todo)
+            for task in itertools.islice(waiting, WINDOW):
+                futures[executor.submit(run_task, task)] = task
+            while futures:
+                ready, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+                for future in ready:
+                    task = futures.pop(future)
+                    finished[task.id] = _record(future.result(), on_function, bar)
+                    for more in itertools.islice(waiting, 1):
+                        futures[executor.submit(run_task, more)] = more
     except KeyboardInterrupt:
         interrupted = True
-        for future in futures:
-            future.cancel()
+        _stop_now(executor)
     finally:
         if bar is not None:
             bar.close()
-        if own or interrupted:
-            executor.shutdown(wait=not interrupted, cancel_futures=True)
+        if own and not interrupted:
+            executor.shutdown()
     ordered = [finished[t.id] for t in tasks if t.id in finished]
     pending = [t.id for t in tasks if t.id not in finished]
     return SweepResult(ordered, complete=not pending, pending=pending)
+
+
+def _stop_now(executor: cf.Executor) -> None:
+    """Stop an executor without waiting for its running tasks: a stopped sweep leaves no process behind.
+
+    A process pool's workers are terminated; no future is cancelled first, since the pool marks its pending
+    futures broken once its workers are gone, and a cancelled one would make its manager thread fail
+    (CPython 3.11). Other executors drop what has not started.
+    """
+    processes = getattr(executor, "_processes", None)  # ProcessPoolExecutor's own workers
+    if processes is None:
+        executor.shutdown(wait=False, cancel_futures=True)
+        return
+    for process in list(processes.values()):
+        process.terminate()
+    for process in list(processes.values()):
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
+    executor.shutdown(wait=True)
 
 
 def _record(function: dict[str, Any], on_function, bar) -> dict[str, Any]:

@@ -22,6 +22,22 @@ is ``undecided``.
 SymEngine; ``backend="sympy"`` runs the reference path, SymPy throughout, to
 the same verdicts.
 
+Verdicts
+    ``agree``: AD and the forward value are within the tolerance of the exact
+    ones, and so is the finite difference. ``disagree``: AD or the forward
+    value is off the exact one (the only verdict that fails a run).
+    ``fd-off``: AD agrees with the exact derivative, only the finite
+    difference is off (its step straddles a pole, or is too coarse for the
+    curvature: ``sin(x)`` at ``x=1e6``); the step and its error estimate are
+    in :attr:`Check.fd_step` and :attr:`Check.fd_tolerance`. ``undecided``: the check cannot judge this point: AD (or the value)
+    differs from the exact one by less than a tolerance that is not finite or
+    exceeds the size of the quantity it bounds (rounding may have taken every
+    digit; a component equal to the truth needs no bound), or an exact ball is
+    not certified. ``non-smooth``: a kink is at, or within rounding or the step of,
+    the point. ``out-of-domain``: the point is outside the function's domain,
+    or its gradient is not a float.
+
+
 >>> from compare.generate import generate
 >>> [c.verdict for c in check_function(generate(seed=1, depth=2, index=0))]
 ['agree', 'agree', 'agree']
@@ -32,23 +48,25 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 
 from symbolic import SymbolicDomainError, backend as get_backend
 from toygrad import Constant, DomainError, Value, topological, variables
 
 from . import finite, kinks
+from .contract import contract_violation
 from .generate import RandomFunction
 from .ground_truth import TREE_LIMIT, Truth, derive, record
 from .replay import Replay
 from .subjects import FormulaSubject, GraphSubject, Subject, SympySubject
 from .tolerance import SAFETY, error_bounds
 
-__all__ = ["Check", "Policy", "check_function", "verdict", "VERDICTS", "relative_error", "TREE_LIMIT", "build"]
+__all__ = ["Check", "Policy", "check_function", "iter_checks", "verdict", "VERDICTS", "relative_error", "TREE_LIMIT",
+           "build"]
 
-#: every verdict, in the order reports list them; ``undecided``: the exact value is not known well enough
-VERDICTS = ("agree", "disagree", "undecided", "non-smooth", "out-of-domain")
+#: every verdict, in the order tables show them; only ``disagree`` fails a run
+VERDICTS = ("agree", "disagree", "fd-off", "undecided", "non-smooth", "out-of-domain")
 
 
 @dataclass(frozen=True)
@@ -85,7 +103,10 @@ class Check:
     The verdict follows from the numbers stored here (see :func:`verdict`):
     ``kink_flipped`` says why rounding put a kink op on the other side of its
     kink than the exact value, ``fd_excluded`` why the finite difference cannot
-    vote (a kink at the point or in the step, a step outside the domain).
+    vote (a kink at the point or in the step, a step outside the domain),
+    ``contract`` how the engine broke its contract (:mod:`compare.contract`);
+    ``gradient_scale`` and ``value_scale`` are the sizes a tolerance must not
+    exceed to support ``agree``; ``fd_step`` the finite difference's steps.
     """
 
     id: str
@@ -102,8 +123,12 @@ class Check:
     tolerance: list[float] = field(default_factory=list)
     value_tolerance: float | None = None
     fd_tolerance: list[float] = field(default_factory=list)
+    fd_step: list[float] = field(default_factory=list)
+    gradient_scale: float | None = None
+    value_scale: float | None = None
     kink_flipped: str = ""
     fd_excluded: str = ""
+    contract: str = ""
     error_ad: float | None = None
     error_fd: float | None = None
     error_symbolic_float: float | None = None
@@ -154,25 +179,34 @@ def check_function(
         points = getattr(subject, "points", None)
         if points is None:
             raise ValueError(f"{subject.id} has no sample points of its own: give the points to check")
-    points = list(points)
+    return list(iter_checks(subject, points, policy, backend=backend, sizes=sizes))
+
+
+def iter_checks(
+    subject: Subject,
+    points: Sequence[Sequence[float]],
+    policy: Policy = Policy(),
+    *,
+    backend: str | None = None,
+    sizes: bool = False,
+) -> Iterator[Check]:
+    """:func:`check_function` at the given points, one at a time (for progress, and to keep what finished)."""
     names = tuple(subject.variables)
     text = _formula(subject)
     backend = get_backend(backend).name
     truth: Truth | None = None
-    results = []
     for p in points:
         point = dict(zip(names, (float(x) for x in p)))
         try:
             graph, constants = build(subject, point)
         except DomainError as exc:
-            results.append(Check(subject.id, text, point, "out-of-domain", str(exc), backend=backend))
+            yield Check(subject.id, text, point, "out-of-domain", str(exc), backend=backend)
             continue
         leaves = {v.label: v for v in variables(graph)}
         wrt = [leaves[n] for n in names if n in leaves]
         if truth is None:
             truth = derive(graph, wrt, backend=backend, constants=constants, compile=True, sizes=sizes)
-        results.append(_check_point(subject, text, graph, wrt, point, truth, policy))
-    return results
+        yield _check_point(subject, text, graph, wrt, point, truth, policy)
 
 
 def build(subject: Subject, point: dict[str, float]) -> tuple[Value, dict[Constant, str] | None]:
@@ -201,7 +235,11 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     # automatic: build and differentiate, as a user would
     t = time.perf_counter()
     g = subject.build(point)
-    g.backward()
+    try:
+        g.backward()
+    except DomainError as exc:  # the function is defined here, its gradient is not a float
+        result.verdict, result.reason = "out-of-domain", f"no float gradient here: {exc}"
+        return result
     result.times["ad"] = time.perf_counter() - t
     by_label = {v.label: v for v in variables(g)}
     result.ad = [by_label[n].grad if n in by_label else 0.0 for n in names]
@@ -243,6 +281,7 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     result.symbolic_float = [by_name.get(n, 0.0) for n in names]
 
     # finite differences of the engine's forward pass, with their error estimate
+    broken = contract_violation(g, names, result.tolerance)
     t = time.perf_counter()
     here = kinks.sites(graph)
     try:
@@ -250,8 +289,10 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     except DomainError as exc:
         fd = fd_tol = [math.nan] * len(xs)
         crossed, stencil_left_domain = "", str(exc)
+        result.fd_step = [finite.step(x, policy.fd_step) for x in xs]
     else:
         fd = [e.value for e in estimates]
+        result.fd_step = [e.step for e in estimates]
         fd_tol = [e.tolerance(bounds.value, exact=x, safety=policy.fd_safety) for e, x in zip(estimates, result.exact)]
         stencil_left_domain = ""
     result.times["fd"] = time.perf_counter() - t
@@ -263,6 +304,9 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
     result.value_tolerance = value_tol
     result.fd_tolerance = fd_tol
+    result.gradient_scale = max([abs(e) for e in result.exact] + list(scale), default=0.0)  # as for errors
+    result.value_scale = max(abs(result.value_exact), bounds.value_magnitude)
+    result.contract = broken
     result.kink_flipped = kinks.flip(here, exact.sides)
     result.fd_excluded = _fd_excluded(here, crossed, stencil_left_domain)
     result.verdict, result.reason = verdict(result)
@@ -324,6 +368,15 @@ def _fd_excluded(here, crossed: str, left_domain: str) -> str:
     return ""
 
 
+def _g(x: float | None) -> str:
+    return "unknown" if x is None else f"{x:.3g}"
+
+
+def _useless(bound: float, size: float | None) -> bool:
+    """A bound that cannot support ``agree``: not finite, or larger than the quantity it bounds."""
+    return not math.isfinite(bound) or (size is not None and not bound <= size)
+
+
 def verdict(r: Check) -> tuple[str, str]:
     """The verdict and its reason, from the check's own numbers (no graph, no CAS).
 
@@ -337,6 +390,9 @@ def verdict(r: Check) -> tuple[str, str]:
     ...               ad=[2.0], exact=[1.0], tolerance=[1e-15], fd=[1.0], fd_tolerance=[1e-9],
     ...               ball=[ball], value_ball=ball))[0]
     'disagree'
+    >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
+    ...               ad=[2.0], exact=[1.0], tolerance=[float("inf")], fd=[1.0], fd_tolerance=[1e-9]))[0]
+    'undecided'
     """
     if r.kink_flipped:
         return "non-smooth", r.kink_flipped
@@ -351,12 +407,26 @@ def verdict(r: Check) -> tuple[str, str]:
         if off:
             return "undecided", (f"AD d/d{n} = {a!r} is {abs(a - b['mid']):.3g} from the exact ball's midpoint, "
                                  f"tolerance {t:.3g}, but the ball is {b['rad']:.3g} wide at {b['prec']} bits")
-    off = _off(r.value, r.value_ball, r.value_tolerance)
+    value_tol = r.value_tolerance
+    off = _off(r.value, r.value_ball, value_tol)
     if off:
         gap = abs(r.value - r.value_exact)
         return ("disagree" if off == "certainly" else "undecided"), (
             f"forward value {r.value!r} but exact {r.value_exact!r}: off by {gap:.3g}"
             + ("" if off == "certainly" else f", and the exact ball is {r.value_ball['rad']:.3g} wide")
+        )
+    if r.contract:
+        return "disagree", r.contract
+    for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):  # AD equal to the truth needs no bound
+        if a != e and _useless(t, r.gradient_scale):
+            return "undecided", (
+                f"the tolerance of d/d{n} ({t:.3g}) is not finite or exceeds the gradient's size "
+                f"({_g(r.gradient_scale)}): rounding may have taken every digit here, so agreement proves nothing"
+            )
+    if r.value != r.value_exact and _useless(value_tol, r.value_scale):
+        return "undecided", (
+            f"the tolerance of the forward value ({value_tol:.3g}) is not finite or exceeds the value's size "
+            f"({_g(r.value_scale)}): rounding may have taken every digit here, so agreement proves nothing"
         )
     if r.fd_excluded:
         return "non-smooth", r.fd_excluded
@@ -367,7 +437,11 @@ def verdict(r: Check) -> tuple[str, str]:
         what, b = loose[0]
         return "undecided", (f"the exact {what} is not certified: its ball is {b['rad']:.3g} wide at {b['prec']} "
                              "bits, more than a thousandth of the tolerance (or a node needed evalf)")
-    for n, d, e, t in zip(r.point, r.fd, r.exact, r.fd_tolerance):
+    steps = r.fd_step or [math.nan] * len(r.fd)
+    for n, d, e, t, h in zip(r.point, r.fd, r.exact, r.fd_tolerance, steps):
         if not abs(d - e) <= t:
-            return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"
+            return "fd-off", (
+                f"AD agrees with the exact derivative; only the finite difference d/d{n} = {d!r} is off by "
+                f"{abs(d - e):.3g} (step {h:.3g}, its error estimate {t:.3g})"
+            )
     return "agree", ""

@@ -49,6 +49,7 @@ class Bounds:
     value: float  # bound on the forward value's error
     gradient: tuple[float, ...]  # bound on each variable's gradient error
     magnitude: tuple[float, ...]  # sum over paths of |products of local derivatives|
+    value_magnitude: float = 0.0  # sum over paths of |products of local derivatives| times |input|
 
     def gradient_tolerance(self) -> tuple[float, ...]:
         return tuple(SAFETY * (r + UNIT_ROUNDOFF * m) for r, m in zip(self.gradient, self.magnitude))
@@ -69,11 +70,13 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
     u = UNIT_ROUNDOFF
     order = topological(output)
     err: dict[int, float] = {}
+    size: dict[int, float] = {}
     local: dict[int, list[float]] = {}
     moved: dict[int, list[float]] = {}
     for node in order:
         if node.op is None:
             err[id(node)] = 0.0
+            size[id(node)] = abs(node.data)
             continue
         xs = [a.data for a in node.args]
         es = [0.0 if a.__class__ is Constant else err[id(a)] for a in node.args]
@@ -82,9 +85,11 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
         except (ArithmeticError, ValueError):
             d = [math.inf] * len(xs)
         local[id(node)] = d
-        k = len(xs)
-        spread = sum(abs(dj * xj) for dj, xj in zip(d, xs))
-        err[id(node)] = u * (abs(node.data) + (k - 1) * spread) + sum(abs(dj) * ej for dj, ej in zip(d, es))
+        # u is applied before the products, so a bound stays finite wherever the values are
+        spread = sum(u * abs(dj) * abs(xj) for dj, xj in zip(d, xs)) if len(xs) > 1 else 0.0
+        err[id(node)] = u * abs(node.data) + spread + sum(_times(dj, ej) for dj, ej in zip(d, es))
+        size[id(node)] = sum(_times(dj, abs(a.data) if a.__class__ is Constant else size[id(a)])
+                             for dj, a in zip(d, node.args))
         moved[id(node)] = _local_motion(node, xs, es, d)
 
     adjoint: dict[int, float] = {id(output): 1.0}
@@ -100,13 +105,22 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
             if arg.__class__ is Constant:
                 continue
             key = id(arg)
-            adjoint[key] = adjoint.get(key, 0.0) + a * abs(dj)
-            adj_err[key] = adj_err.get(key, 0.0) + r * abs(dj) + a * mj + _RULE_ROUNDINGS * u * a * abs(dj)
+            adjoint[key] = adjoint.get(key, 0.0) + _times(a, dj)
+            adj_err[key] = (adj_err.get(key, 0.0) + _times(r, dj) + _times(a, mj)
+                            + _RULE_ROUNDINGS * _times(u * a, dj))
     return Bounds(
         err[id(output)],
         tuple(adj_err.get(id(v), 0.0) for v in variables),
         tuple(adjoint.get(id(v), 0.0) for v in variables),
+        size[id(output)],
     )
+
+
+def _times(scale: float, x: float) -> float:
+    """``|scale * x|``, 0 when either is 0 (a zero weight on an unbounded term adds nothing, not NaN)."""
+    if scale == 0.0 or x == 0.0:
+        return 0.0
+    return abs(scale) * abs(x)
 
 
 def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float]) -> list[float]:

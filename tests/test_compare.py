@@ -22,7 +22,7 @@ def test_generator_is_deterministic_by_id():
     b = generate(seed=3, depth=4, index=2)
     assert a == b and a.formula == b.formula
     assert generate(seed=3, depth=4, index=3).nodes != a.nodes
-    assert parse_id(a.id) == (3, 4, 2)
+    assert parse_id(a.id) == (3, 4, 2, None)
 
 
 @pytest.mark.parametrize("depth", [1, 3, 6])

@@ -252,14 +252,15 @@ def test_cli_unknown_data_set_loss_or_optimizer_is_exit_2_listing_the_choices(ar
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "moons", "--hidden", "16,x"], "expected comma-separated positive integers, like 16,16; got '16,x'"),
-    (["train", "moons", "--hidden", "16,0"], "expected comma-separated positive integers, like 16,16"),
+    (["train", "moons", "--hidden", "16,x"],
+     "expected up to 8 comma-separated layer sizes from 1 to 512, like 16,16; got '16,x'"),
+    (["train", "moons", "--hidden", "16,0"], "expected up to 8 comma-separated layer sizes from 1 to 512, like 16,16"),
     (["train", "sine", "--loss", "ce"], "loss ce does not fit sine, a regression data set"),
     (["train", "moons", "--batch", "101"], "batch must be between 1 and the 100 training points"),
-    (["train", "moons", "--lr", "-1"], "expected a positive number, got '-1'"),
-    (["train", "moons", "--steps", "0"], "expected a whole number of at least 1, got '0'"),
+    (["train", "moons", "--lr", "-1"], "expected a number above 0 and at most 1000, got '-1'"),
+    (["train", "moons", "--steps", "0"], "expected a whole number from 1 to 100000, got '0'"),
     (["train", "moons", "--activation", "log"], "invalid choice: 'log'"),
-    (["train", "moons", "--hidden", "4", "--loss", "mse", "--lr", "1e6", "--steps", "30"],
+    (["train", "moons", "--hidden", "4", "--loss", "mse", "--lr", "1e3", "--steps", "30"],
      "training diverged at step 4: dot left its domain or overflowed; a smaller --lr may help"),
 ])
 def test_cli_bad_input_is_exit_2_with_one_line_saying_why(argv, message, capsys):

@@ -4,19 +4,23 @@ Every subcommand is a module with ``NAME``, ``HELP``, ``add_arguments(parser)``
 and ``run(args) -> int``; this file only gathers them. Exit status: 0 when
 everything agrees, 1 when a check disagrees (or a mutant survives, or training
 refuses to start), 2 for a usage error (one line on stderr, no traceback),
-130 when interrupted. The library raises ordinary exceptions; a ``ValueError``
-from it (bad settings, a point outside the domain: ``DomainError`` is one) is
-a usage error here.
+130 when interrupted (SIGINT or SIGTERM: what finished is printed and written;
+see :mod:`compare.cli.interrupt`), 141 when the reader of the output closed the
+pipe (quietly, as ``| head`` expects). The library raises ordinary exceptions;
+a ``ValueError`` from it (bad settings, a point outside the domain:
+``DomainError`` is one) is a usage error here.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
 from . import bench, check, engines, report, selftest, swell, train
 from ..errors import UsageError
+from .interrupt import stop_on_signals
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
@@ -34,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m compare",
         description="Automatic, symbolic and finite-difference gradients, side by side.",
-        epilog="Exit status: 0 all agree, 1 a disagreement, 2 a usage error, 130 interrupted.",
+        epilog="Exit status: 0 all agree, 1 a disagreement, 2 a usage error, 130 interrupted (SIGINT or SIGTERM), "
+               "141 the reader closed the pipe.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in COMMANDS:
@@ -48,13 +53,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-            argv = ["report", *argv]  # report is the default command
-        args = parser.parse_args(argv)
-        return args.run(args)
+        with stop_on_signals():
+            if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+                argv = ["report", *argv]  # report is the default command
+            if argv[0] == check.NAME:
+                argv = [argv[0], *check.formula_first(argv[1:])]
+            args = parser.parse_args(argv)
+            return args.run(args)
     except ValueError as exc:  # UsageError, and the library's ValueError family
         print(str(exc).splitlines()[0], file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+
+
+def _silence_stdout() -> None:
+    """The reader went away: send what is still buffered to /dev/null, so exiting prints no error either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+        pass

@@ -21,19 +21,19 @@ import math
 import os
 import re
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from tabulate import tabulate, tabulate_formats
 from tqdm import tqdm
 
 from ..errors import UsageError
 from ..schema import SCHEMA_VERSION
+from .files import RULE, output_path, write_file
 
 __all__ = ["table", "records", "caption", "cell", "verdict_columns", "document", "write_json", "read_json",
-           "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int", "WIDTH"]
+           "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int", "int_in", "WIDTH"]
 
 #: the widest a line of output gets by default (``--width``)
 WIDTH = 100
@@ -70,9 +70,9 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--width", type=_width, default=WIDTH, metavar="COLUMNS",
                         help=f"widest line of output: wider tables are split (default {WIDTH}; 0: no limit)")
-    parser.add_argument("--json", metavar="PATH",
+    parser.add_argument("--json", metavar="PATH", type=output_path,
                         help="also write everything in the tables to PATH as JSON (numbers as numbers; "
-                             "its schema is compare/schema/compare.schema.json)")
+                             f"its schema is compare/schema/compare.schema.json; {RULE})")
 
 
 def _width(text: str) -> int:
@@ -103,6 +103,25 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
     return value
+
+
+def int_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``lo`` to ``hi`` (the range that finishes in reasonable time).
+
+    >>> int_in(1, 40)("12")
+    12
+    """
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {lo} to {hi}, got {value}")
+        return value
+
+    return read
 
 
 # ------------------------------------------------------------------ tables
@@ -256,26 +275,13 @@ def _plain(value: Any) -> Any:
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
+    """Write ``data`` to ``path`` as JSON, atomically (see :func:`compare.cli.files.write_file`)."""
 
-    A reader never sees half a file, even if the run is interrupted mid-write.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.fchmod(fd, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_plain(data), fh, indent=1, sort_keys=True, allow_nan=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def dump(fh) -> None:
+        json.dump(_plain(data), fh, indent=1, sort_keys=True, allow_nan=False)
+        fh.write("\n")
+
+    write_file(path, dump)
 
 
 def _revive(value: Any) -> Any:

@@ -23,9 +23,10 @@ from . import train as traincmd
 from ..three_way import VERDICTS, Check, verdict
 from ..errors import UsageError
 from ..schema import validate, verdict_counts, verdict_key
+from .files import output_path
 from .output import (
     add_backend_option,
-    add_output_options, caption, counter, document, positive_int, read_json, records, table, verdict_columns,
+    add_output_options, caption, counter, document, int_in, read_json, records, table, verdict_columns,
     write_json,
 )
 from ..sweep import executor_for, make_tasks, run_sweep
@@ -35,6 +36,9 @@ NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
 
 DEFAULTS = {"n": 50, "depth": "1..6", "points": 3, "vars": 3}
+#: ranges that finish in reasonable time on two cores (a depth-40 function takes about half a second)
+MAX_DEPTH = 40
+MAX_FUNCTIONS = 10_000
 QUICK = {"n": 5, "depth": "1..4"}
 
 
@@ -43,15 +47,15 @@ def parse_range(text: str) -> list[int]:
     try:
         if ".." in text:
             lo, hi = (int(p) for p in text.split(".."))
-            values = list(range(lo, hi + 1))
+            values = list(range(lo, min(hi, lo + MAX_DEPTH) + 1))  # never a huge list: refused below
         else:
             values = [int(p) for p in text.split(",")]
     except ValueError:
         raise UsageError(f"--depth takes a range like 1..6, a number, or a list like 1,3,5; got {text!r}") from None
     if not values:
         raise UsageError(f"--depth {text!r} holds no depth: write the smaller end first, like 1..6")
-    if min(values) < 1:
-        raise UsageError(f"--depth needs depths of at least 1, got {text!r}")
+    if min(values) < 1 or max(values) > MAX_DEPTH:
+        raise UsageError(f"--depth takes depths from 1 to {MAX_DEPTH}, got {text!r}")
     return values
 
 
@@ -67,16 +71,21 @@ def parse_ops(text: str | None) -> tuple[str, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random functions (default 0)")
-    parser.add_argument("--n", type=positive_int, help=f"functions per depth (default {DEFAULTS['n']})")
-    parser.add_argument("--depth", help=f"depths, as a range like 1..6 (default {DEFAULTS['depth']})")
-    parser.add_argument("--points", type=positive_int, help="points per function (default 3)")
-    parser.add_argument("--vars", type=positive_int, help="variables per function (default 3)")
+    parser.add_argument("--n", type=int_in(1, MAX_FUNCTIONS),
+                        help=f"functions per depth, 1 to {MAX_FUNCTIONS} and at most {MAX_FUNCTIONS} in all "
+                             f"(default {DEFAULTS['n']})")
+    parser.add_argument("--depth", help=f"depths from 1 to {MAX_DEPTH}, as a range like 1..6 "
+                                        f"(default {DEFAULTS['depth']})")
+    parser.add_argument("--points", type=int_in(1, 20), help="points per function, 1 to 20 (default 3)")
+    parser.add_argument("--vars", type=int_in(1, 10), help="variables per function, 1 to 10 (default 3)")
     parser.add_argument("--ops", help="comma-separated ops to draw from (default: the whole table)")
-    parser.add_argument("--workers", type=positive_int, default=1, help="processes to use (default 1)")
+    parser.add_argument("--workers", type=int_in(1, 64), default=1, help="processes to use, 1 to 64 (default 1)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
                         help="2 adds Hessians (AD over AD vs SymPy vs finite differences), forward mode, "
                              "and the forward/reverse crossover")
-    parser.add_argument("--quick", action="store_true", help="a small sweep that finishes in seconds")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small sweep that finishes in seconds; its k-th function ends in the k-th op of "
+                             "the table, so every op is exercised")
     parser.add_argument("--no-training", action="store_true", help="leave out the training section")
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the interrupted run whose JSON is at PATH (same options); "
@@ -92,13 +101,20 @@ def run(args: argparse.Namespace) -> int:
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
+    if n * len(depths) > MAX_FUNCTIONS:
+        raise UsageError(f"--n {n} at {len(depths)} depths is {n * len(depths)} functions; at most {MAX_FUNCTIONS}")
     backend = get_backend(args.backend).name
     tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order,
-                       backend=backend)
+                       backend=backend, cover=args.quick)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
-                "ops": list(ops), "order": args.order, "backend": backend}
-    done = _resumable(args.resume, settings) if args.resume else {}
+                "ops": list(ops), "order": args.order, "backend": backend, "cover": args.quick}
     json_path = args.json or args.resume
+    if json_path == args.resume and args.resume:
+        try:
+            output_path(args.resume)  # written back there: checked before any work, as --json is
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"--resume: {exc}") from None
+    done = _resumable(args.resume, settings) if args.resume else {}
 
     started = time.perf_counter()
     with executor_for(args.workers) as executor:
@@ -108,56 +124,66 @@ def run(args: argparse.Namespace) -> int:
     functions = result.functions
     rows = result.rows
     w = args.width
-    tables: dict[str, Any] = {
-        "agreement_by_depth": agreement_by_depth(functions),
-        "agreement_by_op": agreement_by_op(functions, ops),
-        "cost_by_depth": cost_by_depth(functions),
-    }
-    out = [
-        caption(f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
-                f"{variables} variables; exact gradients derived by {backend} and evaluated as balls (certified: "
-                "radius below a thousandth of the tolerance). Errors are relative to the exact symbolic gradient's "
-                "scale; err/tol is the worst error over the policy's tolerance (a large relative error comes with "
-                "an ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
-        records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns(), "certified"],
-                args.format, w),
-        "",
-        caption("Agreement by op (functions that contain the op)", w),
-        records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
-                                            *verdict_columns(), "certified"], args.format, w),
-        "",
-        caption("Cost by depth: medians per function (times per point for AD, exact and the compiled derivative; "
-                f"sizes counted by {backend})", w),
-        records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if functions else ["depth"],
-                args.format, w),
-    ]
-    if result.complete:
-        tables["swell"] = measure_swell(8)
-        out += ["", caption(swellcmd.CAPTION, w), swellcmd.render(tables["swell"], args.format, w)]
-    if args.order >= 2 and result.complete:
-        by_depth: dict[int, list] = {}
-        for f in functions:
-            by_depth.setdefault(f["depth"], []).extend(f["second_order"])
-        tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
-        tables["crossover"] = second_order.crossover()
-        out += [
-            "",
-            caption("Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
-                    "gradient, against the exact Hessian (certified balls); first derivatives by forward and by reverse mode "
-                    "against the exact ones", w),
-            records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
-            "",
-            caption("A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
-                    w),
-            records(tables["crossover"], list(tables["crossover"][0]), args.format, w),
-        ]
+    tables: dict[str, Any] = {}
+    out: list[str] = []
     training = None
-    disagreements_in_training = False
-    if not args.no_training and result.complete:
-        training = traincmd.training_section(seed=args.seed, quick=args.quick, backend=backend)
-        out += ["", traincmd.render_section(training, args.format, w)]
-        if not training["passed"]:
-            disagreements_in_training = True
+    stopped_in = "the report's tables"  # the section a signal stopped, after the sweep
+    try:
+        tables.update({
+            "agreement_by_depth": agreement_by_depth(functions),
+            "agreement_by_op": agreement_by_op(functions, ops),
+            "cost_by_depth": cost_by_depth(functions),
+        })
+        out += [
+            caption(f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
+                    f"{variables} variables; exact gradients derived by {backend} and evaluated as balls (certified: "
+                    "radius below a thousandth of the tolerance). Errors are relative to the exact symbolic gradient's "
+                    "scale; err/tol is the worst error over the policy's tolerance (a large relative error comes with "
+                    "an ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
+            records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns(), "certified"],
+                    args.format, w)
+            if functions else "(no function finished)",
+            "",
+            caption("Agreement by op (functions that contain the op)", w),
+            records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
+                                                *verdict_columns(), "certified"], args.format, w),
+            "",
+            caption("Cost by depth: medians per function (times per point for AD, exact and the compiled derivative; "
+                    f"sizes counted by {backend})", w),
+            records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if functions else ["depth"],
+                    args.format, w),
+        ]
+        if result.complete:
+            stopped_in = "the swell section"
+            tables["swell"] = measure_swell(8)
+            out += ["", caption(swellcmd.CAPTION, w), swellcmd.render(tables["swell"], args.format, w)]
+        if args.order >= 2 and result.complete:
+            stopped_in = "the second-order section"
+            by_depth: dict[int, list] = {}
+            for f in functions:
+                by_depth.setdefault(f["depth"], []).extend(f["second_order"])
+            tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
+            tables["crossover"] = second_order.crossover()
+            out += [
+                "",
+                caption("Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
+                        "gradient, against the exact Hessian (certified balls); first derivatives by forward and by "
+                        "reverse mode "
+                        "against the exact ones", w),
+                records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
+                "",
+                caption("A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for "
+                        "all)", w),
+                records(tables["crossover"], list(tables["crossover"][0]), args.format, w),
+            ]
+        if not args.no_training and result.complete:
+            stopped_in = "the training section"
+            training = traincmd.training_section(seed=args.seed, quick=args.quick, backend=backend)
+            out += ["", traincmd.render_section(training, args.format, w)]
+        stopped_in = ""
+    except KeyboardInterrupt:
+        out += ["", f"(interrupted in {stopped_in}: it is left out)"]
+    disagreements_in_training = training is not None and not training["passed"]
 
     second = [r for f in functions for r in f.get("second_order", [])]
     disagreements = [r for r in rows if r["verdict"] == "disagree"]
@@ -172,19 +198,22 @@ def run(args: argparse.Namespace) -> int:
         "verdicts": verdict_counts(rows),
         "certified": verdict_counts([r for r in rows if r.get("certified")]),
         "second_order_verdicts": verdict_counts(second),
-        "passed": not disagreements and not disagreements_in_training and result.complete,
+        "passed": not disagreements and not disagreements_in_training and result.complete and not stopped_in,
     }
     out += ["", caption(_summary(summary, sweep_seconds, result.complete), w)]
-    print("\n".join(out))
-    if json_path:
+    if json_path:  # first: a reader that closes the pipe early must not cost the file
         write_json(json_path, document(
             "report", settings, complete=result.complete, pending=result.pending, summary=summary, tables=tables,
             training=training, functions=functions, sweep_seconds=sweep_seconds,
         ))
+    print("\n".join(out), flush=True)
     if not result.complete:
         print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
               + (f"; continue with: {_resume_command(settings, json_path, args)}" if json_path else
                  "; run with --json PATH to be able to resume"), file=sys.stderr)
+        return 130
+    if stopped_in:
+        print(f"interrupted in {stopped_in}; the sweep is complete", file=sys.stderr)
         return 130
     return 1 if disagreements or disagreements_in_training else 0
 
@@ -197,6 +226,8 @@ def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespac
              f"--vars {settings['variables']}", f"--order {settings['order']}", f"--backend {settings['backend']}"]
     if settings["ops"] != list(OPS):
         parts.append(f"--ops {','.join(settings['ops'])}")
+    if settings["cover"]:
+        parts.append("--quick")
     if args.no_training:
         parts.append("--no-training")
     return " ".join(parts + [f"--resume {path}"])
@@ -342,9 +373,13 @@ def _summary(summary: dict[str, Any], seconds: float, complete: bool) -> str:
                                                          if counts[verdict_key(v)] else "") for v in VERDICTS)
     verdict_ = (
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
-        + (" where the exact value is certified" if counts["undecided"] else "")
         if not counts["disagree"] else "SOME GRADIENTS DISAGREE (listed above)"
     )
+    if not summary["checks"]:
+        verdict_ = "No function finished"
+    elif summary["verdicts"][verdict_key("undecided")] and not summary["verdicts"]["disagree"]:
+        verdict_ += (" where the check can judge (undecided: an exact ball not certified, or a tolerance "
+                     "too wide to prove anything)")
     status = "" if complete else " (interrupted: partial results)"
     return (f"{summary['checks']} checks of {summary['functions']} functions in {seconds:.1f} s{status}: {parts}. "
             f"{verdict_}.")

@@ -12,7 +12,8 @@ import time
 from symbolic import backend as get_backend
 
 from ..selftest import baseline, run_mutants
-from .output import add_backend_option, add_output_options, caption, document, positive_int, progress, records, write_json
+from .output import (add_backend_option, add_output_options, caption, document, int_in, progress, records,
+                     write_json)
 
 NAME = "selftest"
 HELP = "plant bugs in the op table and the engine; every one must be caught"
@@ -20,7 +21,8 @@ HELP = "plant bugs in the op table and the engine; every one must be caught"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the functions (default 0)")
-    parser.add_argument("--per-op", type=positive_int, default=3, help="functions built around each op (default 3)")
+    parser.add_argument("--per-op", type=int_in(1, 20), default=3,
+                        help="functions built around each op, 1 to 20 (default 3)")
     add_backend_option(parser)
     add_output_options(parser)
 

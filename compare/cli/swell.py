@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from ..errors import UsageError
-from ..swell import measure
-from .output import add_output_options, caption, document, records, write_json
+from ..swell import COUNT_LIMIT, SWELL_LIMIT, iter_rows
+from .output import add_output_options, caption, document, int_in, progress, records, write_json
 
 NAME = "swell"
+MAX_N = 40
 HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
 CAPTION = ("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x "
-           "(tree mode: - past SymPy's recursion limit)")
+           f"(tree mode and l(n): - past SymPy's recursion limit, or once expected past {SWELL_LIMIT:,} and "
+           f"{COUNT_LIMIT:,} ops)")
 
 
 def render(rows: list[dict[str, Any]], fmt: str = "simple", width: int = 100) -> str:
@@ -20,16 +22,25 @@ def render(rows: list[dict[str, Any]], fmt: str = "simple", width: int = 100) ->
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int, default=8, help="largest n of the logistic map (default 8)")
+    parser.add_argument("--n", type=int_in(1, MAX_N), default=8,
+                        help=f"largest n of the logistic map, 1 to {MAX_N} (default 8); tree-mode columns are "
+                             f"skipped once expected past {SWELL_LIMIT:,} ops (n = 13 on), so any n finishes in "
+                             "seconds")
     add_output_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.n <= 40:
-        raise UsageError(f"--n must be between 1 and 40 (tree mode doubles with each step), got {args.n}")
-    rows = measure(args.n)
+    rows: list[dict[str, Any]] = []
+    try:
+        for row in progress(iter_rows(args.n), total=args.n, desc="n"):
+            rows.append(row)
+    except KeyboardInterrupt:
+        pass
+    if args.json:  # first: a reader that closes the pipe early must not cost the file
+        write_json(args.json, document("swell", {"n": args.n}, complete=len(rows) == args.n, rows=rows))
     print(caption(CAPTION, args.width))
-    print(render(rows, args.format, args.width))
-    if args.json:
-        write_json(args.json, document("swell", {"n": args.n}, rows=rows))
+    print(render(rows, args.format, args.width) if rows else "(no row finished)")
+    if len(rows) < args.n:
+        print(f"interrupted: rows {len(rows) + 1} to {args.n} not measured", file=sys.stderr)
+        return 130
     return 0

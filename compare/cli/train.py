@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 from dataclasses import asdict, replace
 from typing import Any, Callable
 
@@ -18,7 +17,9 @@ from toygrad import DomainError
 from toygrad.data import DATASETS
 
 from ..errors import UsageError
-from .output import add_backend_option, add_output_options, caption, cell, document, fmt_time, progress, records, write_json
+from .files import RULE, output_path, write_file
+from .output import (add_backend_option, add_output_options, caption, cell, document, fmt_time, progress, records,
+                     write_json)
 from ..training import (
     LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, Problem, Setup, TrainingRun, fit, metric, predict, prepare,
     setup_for,
@@ -64,7 +65,7 @@ def plot(run: TrainingRun, path: str) -> None:
     else:
         right.set_axis_off()
     fig.suptitle(run.setup.describe(), fontsize=9)
-    fig.savefig(path, dpi=100)
+    write_file(path, lambda fh: fig.savefig(fh, format="png", dpi=100), binary=True)
 
 
 def _plot_fit(ax, problem: Problem) -> None:
@@ -191,8 +192,9 @@ def _short(s: Setup) -> str:
 
 def _hidden_sizes(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in text.split(",")]
-    if not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, like 16,16; got {text!r}")
+    if not all(p.isascii() and p.isdigit() and 0 < int(p) <= MAX_WIDTH for p in parts) or len(parts) > 8:
+        raise argparse.ArgumentTypeError(f"expected up to 8 comma-separated layer sizes from 1 to {MAX_WIDTH}, "
+                                         f"like 16,16; got {text!r}")
     return tuple(int(p) for p in parts)
 
 
@@ -209,9 +211,16 @@ def _reader(kind: type, what: str, ok: Callable[[Any], bool]) -> Callable[[str],
     return read
 
 
+#: ranges that finish in reasonable time on two cores and keep every float of training finite
+MAX_STEPS, MAX_POINTS, MAX_WIDTH = 100_000, 10_000, 512
+MAX_LR, MAX_L2, MAX_NOISE = 1e3, 1e3, 10.0
+
 _COUNT = _reader(int, "a whole number of at least 1", lambda v: v >= 1)
-_POSITIVE = _reader(float, "a positive number", lambda v: 0 < v < math.inf)
-_NON_NEGATIVE = _reader(float, "a number >= 0", lambda v: 0 <= v < math.inf)
+_STEPS = _reader(int, f"a whole number from 1 to {MAX_STEPS}", lambda v: 1 <= v <= MAX_STEPS)
+_POINTS = _reader(int, f"a whole number from 1 to {MAX_POINTS}", lambda v: 1 <= v <= MAX_POINTS)
+_LR = _reader(float, f"a number above 0 and at most {MAX_LR:g}", lambda v: 0 < v <= MAX_LR)
+_L2 = _reader(float, f"a number from 0 to {MAX_L2:g}", lambda v: 0 <= v <= MAX_L2)
+_NOISE = _reader(float, f"a number from 0 to {MAX_NOISE:g}", lambda v: 0 <= v <= MAX_NOISE)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -225,20 +234,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "default hinge for two classes, ce for spiral, mse for sine")
     parser.add_argument("--optim", choices=OPTIMIZERS,
                         help="sgd, momentum (0.9) or adam (default sgd; adam for spiral and sine)")
-    parser.add_argument("--lr", type=_POSITIVE,
-                        help="learning rate (default: sgd follows micrograd's 1.0 - 0.9 k/steps)")
-    parser.add_argument("--steps", type=_COUNT, help="training steps (default 100; 150 for sine)")
-    parser.add_argument("--l2", type=_NON_NEGATIVE, help="L2 weight (default 1e-4; 0 for sine)")
+    parser.add_argument("--lr", type=_LR,
+                        help=f"learning rate, up to {MAX_LR:g} (default: sgd follows micrograd's 1.0 - 0.9 k/steps)")
+    parser.add_argument("--steps", type=_STEPS, help=f"training steps, 1 to {MAX_STEPS} (default 100; 150 for sine)")
+    parser.add_argument("--l2", type=_L2, help=f"L2 weight, 0 to {MAX_L2:g} (default 1e-4; 0 for sine)")
     parser.add_argument("--batch", type=_COUNT, help="examples per step, drawn at random (default: all)")
-    parser.add_argument("--points", type=_COUNT,
-                        help="training points (default 100), plus a test part a quarter as big")
-    parser.add_argument("--noise", type=_NON_NEGATIVE, help="noise of the data (default: the data set's)")
+    parser.add_argument("--points", type=_POINTS,
+                        help=f"training points, 1 to {MAX_POINTS} (default 100), plus a test part a quarter as big")
+    parser.add_argument("--noise", type=_NOISE,
+                        help=f"noise of the data, 0 to {MAX_NOISE:g} (default: the data set's)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data, the split and the weights (default 0)")
     parser.add_argument("--method", choices=METHODS, default="ad",
                         help="ad: backpropagation (default); symbolic: SymPy's gradient compiled for numpy, "
                              "compared with AD")
     parser.add_argument("--every", type=_COUNT, help="steps between rows of the table (default steps/10)")
-    parser.add_argument("--plot", metavar="PATH", help="write a PNG: loss curve, and decision regions or fit")
+    parser.add_argument("--plot", metavar="PATH", type=output_path,
+                        help=f"write a PNG: loss curve, and decision regions or fit ({RULE})")
     add_backend_option(parser)
     add_output_options(parser)
 
@@ -250,8 +261,11 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.plot and not _has_matplotlib():
         raise UsageError(_NO_MATPLOTLIB)
-    problem = prepare(setup)
-    v = problem.verify(backend=args.backend)
+    try:
+        problem = prepare(setup)
+        v = problem.verify(backend=args.backend)
+    except DomainError as exc:
+        raise UsageError(f"cannot verify the loss at these settings: {exc}") from None
     w = args.width
     print(caption(f"Verifying the gradient of the loss ({setup.loss}{' + L2' if setup.l2 else ''}) on {v.examples} "
                   f"training examples: {problem.architecture()} at its initial weights", w))
