@@ -28,6 +28,9 @@ from .cli.output import add_output_options, fmt_time, table, write_json
 NAME = "swell"
 HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
 
+#: the swell figure's series: legend label -> column of :func:`measure`
+SERIES = {"tree": "tree d/dx ops", "after cse": "tree after cse", "DAG": "DAG ops", "AD tape": "AD tape nodes"}
+
 
 def logistic(n: int, x: Value) -> Value:
     """``l(n)`` of the logistic map, starting from ``l(1) = x``."""

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 from tabulate import tabulate, tabulate_formats
 from tqdm import tqdm
 
-__all__ = ["table", "write_json", "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
+__all__ = ["table", "write_json", "write_text", "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -60,9 +60,15 @@ def _plain(value: Any) -> Any:
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
+    """Write ``data`` to ``path`` as JSON, atomically (see :func:`write_text`)."""
+    write_text(path, json.dumps(_plain(data), indent=1, sort_keys=True, allow_nan=False) + "\n")
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temporary file beside it, then a rename.
 
     A reader never sees half a file, even if the run is interrupted mid-write.
+    Every file a command writes (JSON, HTML) goes through here.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,9 +77,8 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
     os.umask(umask)
     try:
         os.fchmod(fd, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_plain(data), fh, indent=1, sort_keys=True, allow_nan=False)
-            fh.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

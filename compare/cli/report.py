@@ -24,9 +24,22 @@ from ..check import VERDICTS
 from ..errors import UsageError
 from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
 from ..sweep import executor_for, make_tasks, run_sweep
+from ..tolerance import err_over_tol
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
+
+#: the title of each table of the report's data, for the text and the HTML page
+TITLES = {
+    "agreement_by_depth": "Agreement by depth",
+    "agreement_by_op": "Agreement by op (functions that contain the op)",
+    "cost_by_depth": "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
+    "swell": "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
+    "second_order_by_depth": "Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
+                             "gradient, against SymPy's exact Hessian; first derivatives by forward and by reverse "
+                             "mode against the exact ones",
+    "crossover": "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
+}
 
 DEFAULTS = {"n": 50, "depth": "1..6", "points": 3, "vars": 3}
 QUICK = {"n": 5, "depth": "1..4"}
@@ -76,10 +89,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="continue the interrupted run whose JSON is at PATH (same options); "
                              "finished functions are not redone, and the JSON is written back there")
     add_output_options(parser)
+    parser.add_argument("--html", metavar="PATH",
+                        help="also write the report as one self-contained HTML page with plots (needs the plot "
+                             "extra: pip install -e '.[plot]')")
 
 
 def run(args: argparse.Namespace) -> int:
     settings = {**DEFAULTS, **(QUICK if args.quick else {})}
+    if args.html:
+        from .figures import require_plots
+
+        require_plots()
     n = args.n or settings["n"]
     depths = parse_range(args.depth or settings["depth"])
     ops = parse_ops(args.ops)
@@ -110,17 +130,17 @@ def run(args: argparse.Namespace) -> int:
         "where digits cancel, and the tolerance is wide there as well)",
         table(_rows(tables["agreement_by_depth"]), list(tables["agreement_by_depth"][0]), args.format),
         "",
-        "Agreement by op (functions that contain the op)",
+        TITLES["agreement_by_op"],
         table(_rows(tables["agreement_by_op"]), list(tables["agreement_by_op"][0]), args.format),
         "",
-        "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
+        TITLES["cost_by_depth"],
         table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
     ]
     if result.complete:
         tables["swell"] = swell.measure(8)
         out += [
             "",
-            "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
+            TITLES["swell"],
             swell.render(tables["swell"], args.format),
         ]
     if args.order >= 2 and result.complete:
@@ -131,11 +151,10 @@ def run(args: argparse.Namespace) -> int:
         tables["crossover"] = second_order.crossover()
         out += [
             "",
-            "Second derivatives by depth: Hessian by AD over AD and by finite differences of the gradient, "
-            "against SymPy's exact Hessian; first derivatives by forward and by reverse mode against the exact ones",
+            TITLES["second_order_by_depth"],
             table(_rows(tables["second_order_by_depth"]), list(tables["second_order_by_depth"][0]), args.format),
             "",
-            "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
+            TITLES["crossover"],
             table(_rows(tables["crossover"]), list(tables["crossover"][0]), args.format),
         ]
     training = None
@@ -147,31 +166,49 @@ def run(args: argparse.Namespace) -> int:
             disagreements_in_training = True
 
     counts = Counter(r["verdict"] for r in rows)
-    disagreements = [r for r in rows if r["verdict"] == "disagree"]
-    disagreements += [r for f in functions for r in f.get("second_order", []) if r["verdict"] == "disagree"]
+    disagreements = [_disagreement(r, 1, settings) for r in rows if r["verdict"] == "disagree"]
+    disagreements += [_disagreement(r, 2, settings) for f in functions for r in f.get("second_order", [])
+                      if r["verdict"] == "disagree"]
     if disagreements:
-        out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
-        out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
+        out += ["", "Disagreements"]
+        out.append(table(_rows(disagreements), list(disagreements[0]), args.format))
     out += ["", _summary(len(functions), counts, sweep_seconds, result.complete)]
     print("\n".join(out))
+    data = {
+        "command": "report",
+        "settings": settings,
+        "complete": result.complete,
+        "pending": result.pending,
+        "summary": dict(counts),
+        "tables": tables,
+        "training": training,
+        "disagreements": disagreements,
+        "functions": functions,
+        "time_sweep_seconds": sweep_seconds,
+    }
     if json_path:
-        write_json(json_path, {
-            "command": "report",
-            "settings": settings,
-            "complete": result.complete,
-            "pending": result.pending,
-            "summary": dict(counts),
-            "tables": tables,
-            "training": training,
-            "functions": functions,
-            "time_sweep_seconds": sweep_seconds,
-        })
+        write_json(json_path, data)
+    if args.html:
+        from .figures import report_page
+        from .html import write_page
+
+        write_page(args.html, report_page(data))
     if not result.complete:
         print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
               + (f"; continue with: {_resume_command(settings, json_path, args)}" if json_path else
                  "; run with --json PATH to be able to resume"), file=sys.stderr)
         return 130
     return 1 if disagreements or disagreements_in_training else 0
+
+
+def _disagreement(row: dict[str, Any], order: int, settings: dict[str, Any]) -> dict[str, Any]:
+    """A disagreeing check as a row of the report: where, why, and the command that reruns it."""
+    command = f"python -m compare check --id {row['id']}"
+    if settings["variables"] != DEFAULTS["vars"]:
+        command += f" --vars {settings['variables']}"
+    if order == 2:
+        command += " --order 2"
+    return {"id": row["id"], "order": order, "point": _point(row), "why": row["reason"], "rerun": command}
 
 
 def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespace) -> str:
@@ -213,12 +250,7 @@ def _max(xs: Sequence[float]) -> float | None:
 
 def _ratio(rows: list[dict[str, Any]]) -> str:
     """The worst |AD - exact| / tolerance over the rows' components: below 1 is agreement."""
-    worst = 0.0
-    for r in rows:
-        for a, e, t in zip(r["ad"], r["exact"], r["tolerance"]):
-            if a != e:
-                worst = max(worst, abs(a - e) / t if t else float("inf"))
-    return f"{worst:.2g}"
+    return f"{max((err_over_tol(r['ad'], r['exact'], r['tolerance']) for r in rows), default=0.0):.2g}"
 
 
 def _size(x: float | None) -> str:
@@ -266,7 +298,15 @@ def agreement_by_op(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"op": name, **_agreement([f for f in functions if name in f["ops"]], medians=False)} for name in OPS]
 
 
-def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+#: the figure's series of :func:`cost_medians`: legend label -> key
+COST_TIMES = {"AD": "time_ad", "tree": "time_tree", "DAG": "time_dag", "lambdify": "time_lambdify",
+              "exact": "time_exact"}
+COST_SIZES = {"graph": "graph_ops", "tree": "tree_ops", "after cse": "tree_ops_cse", "DAG": "dag_ops"}
+
+
+def cost_medians(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per depth, the median size of each representation and the median time of each method, as numbers
+    (None where nothing was measured). Sizes and tree/DAG times are per function, the others per point."""
     out = []
     for depth in sorted({f["depth"] for f in functions}):
         fs = [f for f in functions if f["depth"] == depth]
@@ -275,18 +315,31 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         total = sum(f["seconds"] for f in fs)
         out.append({
             "depth": depth,
-            "graph ops": _size(_median([r["sizes"].get("graph_ops") for r in firsts])),
-            "tree ops": _size(_median([r["sizes"].get("tree_ops") for r in firsts])),
-            "tree after cse": _size(_median([r["sizes"].get("tree_ops_cse") for r in firsts])),
-            "DAG ops": _size(_median([r["sizes"].get("dag_ops") for r in firsts])),
-            "time AD": fmt_time(_median([r["times"].get("ad") for r in rows])),
-            "time tree": fmt_time(_median([r["times"].get("tree") for r in firsts])),
-            "time DAG": fmt_time(_median([r["times"].get("dag") for r in firsts])),
-            "time lambdify": fmt_time(_median([r["times"].get("lambdify_eval") for r in rows])),
-            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
-            "time functions/s": f"{len(fs) / total:.1f}" if total else "-",
+            **{key: _median([r["sizes"].get(key) for r in firsts]) for key in COST_SIZES.values()},
+            "time_ad": _median([r["times"].get("ad") for r in rows]),
+            "time_tree": _median([r["times"].get("tree") for r in firsts]),
+            "time_dag": _median([r["times"].get("dag") for r in firsts]),
+            "time_lambdify": _median([r["times"].get("lambdify_eval") for r in rows]),
+            "time_exact": _median([r["times"].get("exact") for r in rows]),
+            "functions_per_second": len(fs) / total if total else None,
         })
     return out
+
+
+def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{
+        "depth": m["depth"],
+        "graph ops": _size(m["graph_ops"]),
+        "tree ops": _size(m["tree_ops"]),
+        "tree after cse": _size(m["tree_ops_cse"]),
+        "DAG ops": _size(m["dag_ops"]),
+        "time AD": fmt_time(m["time_ad"]),
+        "time tree": fmt_time(m["time_tree"]),
+        "time DAG": fmt_time(m["time_dag"]),
+        "time lambdify": fmt_time(m["time_lambdify"]),
+        "time exact": fmt_time(m["time_exact"]),
+        "time functions/s": "-" if m["functions_per_second"] is None else f"{m['functions_per_second']:.1f}",
+    } for m in cost_medians(functions)]
 
 
 def _summary(n_functions: int, counts: Counter, seconds: float, complete: bool) -> str:

@@ -7,92 +7,32 @@ prints the tables, draws the plot and writes the JSON.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 from dataclasses import asdict, replace
 from typing import Any, Callable
 
-import numpy as np
-
 from toygrad import DomainError
 from toygrad.data import DATASETS
 
+from .. import plots
 from ..errors import UsageError
 from .output import add_output_options, fmt_error, fmt_time, progress, table, write_json
 from ..training import (
-    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, VERIFY_HEADERS, Problem, Setup, TrainingRun, _metric, fit,
-    predict, prepare, setup_for,
+    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, VERIFY_HEADERS, Setup, TrainingRun, fit, picture, prepare,
+    setup_for,
 )
 
 NAME = "train"
 HELP = "verify the gradients of an MLP's loss, then train it (moons, circles, xor, spiral, sine)"
 
 
-_NO_MATPLOTLIB = "--plot needs matplotlib, which is not installed: pip install -e '.[plot]'"
-
-
-def _has_matplotlib() -> bool:
-    try:
-        return importlib.util.find_spec("matplotlib") is not None
-    except ValueError:  # a module set to None in sys.modules
-        return False
-
-
 def plot(run: TrainingRun, path: str) -> None:
     """Write a PNG: the loss curve, and the decision regions (2-D classification) or the
-    fitted curve (regression). Needs matplotlib (``pip install -e '.[plot]'``); Agg backend."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageError(_NO_MATPLOTLIB) from None
-    problem = run.problem
-    fig = Figure(figsize=(11, 4.5), layout="constrained")
-    FigureCanvasAgg(fig)
-    left, right = fig.subplots(1, 2)
-    steps = np.arange(len(run.losses))
+    fitted curve (regression). Needs matplotlib (``pip install -e '.[plot]'``)."""
+    data = run.to_dict()
     if run.symbolic:
-        left.plot(steps, run.symbolic["ad_losses"], label="AD (backward)", linewidth=4, alpha=0.4)
-    left.plot(steps, run.losses, label="symbolic (SymPy, compiled)" if run.method == "symbolic" else "AD (backward)")
-    left.set(xlabel="step", ylabel="training loss", title=f"{run.setup.loss} loss", yscale="log")
-    left.legend()
-    d = problem.X_train.shape[1]
-    if problem.kind == "regression" and d == 1:
-        _plot_fit(right, problem)
-    elif problem.kind != "regression" and d == 2:
-        _plot_regions(right, problem)
-    else:
-        right.set_axis_off()
-    fig.suptitle(run.setup.describe(), fontsize=9)
-    fig.savefig(path, dpi=100)
-
-
-def _plot_fit(ax, problem: Problem) -> None:
-    x = np.linspace(problem.X_train.min(), problem.X_train.max(), 800)[:, None]
-    ax.plot(x[:, 0], predict(problem.model, x)[:, 0], color="k", label="model")
-    ax.scatter(problem.X_train[:, 0], problem.y_train, s=12, label="train")
-    ax.scatter(problem.X_test[:, 0], problem.y_test, s=30, marker="x", label="test")
-    rmse = _metric("regression", "mse", predict(problem.model, problem.X_test), problem.T_test)
-    ax.set(xlabel="x", ylabel="y", title=f"fit: test RMSE {rmse:.3g}")
-    ax.legend()
-
-
-def _plot_regions(ax, problem: Problem) -> None:
-    from matplotlib.lines import Line2D
-
-    X = np.vstack([problem.X_train, problem.X_test])
-    (x0, y0), (x1, y1) = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    gx, gy = np.meshgrid(np.linspace(x0, x1, 250), np.linspace(y0, y1, 250))
-    scores = predict(problem.model, np.column_stack([gx.ravel(), gy.ravel()]))
-    regions = np.argmax(scores, axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0).astype(int)
-    labels = np.unique(np.concatenate([problem.y_train, problem.y_test]))
-    ax.contourf(gx, gy, regions.reshape(gx.shape), levels=np.arange(-0.5, len(labels)), cmap="coolwarm", alpha=0.3)
-    for marker, Xp, yp in (("o", problem.X_train, problem.y_train), ("x", problem.X_test, problem.y_test)):
-        ax.scatter(Xp[:, 0], Xp[:, 1], c=np.searchsorted(labels, yp), cmap="coolwarm", vmin=0, vmax=len(labels) - 1,
-                   marker=marker, s=20)
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), title="decision regions")
-    ax.legend(handles=[Line2D([], [], marker=m, linestyle="", color="k", label=name)
-                       for m, name in (("o", "train"), ("x", "test"))])
+        data["ad_losses"] = run.symbolic["ad_losses"]
+    plots.training_png(data, run.setup.describe(), path)
 
 
 # ------------------------------------------------------------------ report section
@@ -137,8 +77,9 @@ def training_section(seed: int = 0, quick: bool = False) -> dict[str, Any]:
         ])
         runs.append({
             "dataset": dataset, "setup": asdict(setup), "method": method, "verification": v.verdict,
-            "final": run.final, "times": run.times, "history": run.history,
-            "symbolic": {k: x for k, x in run.symbolic.items() if k != "ad_losses"} if run.symbolic else None,
+            "final": run.final, "times": run.times, "history": run.history, "losses": run.losses,
+            "ad_losses": sym["ad_losses"] if sym else None, "picture": picture(problem),
+            "symbolic": {k: x for k, x in sym.items() if k != "ad_losses"} if sym else None,
         })
     return {
         "title": "Verified training: each gradient is checked on a mini-batch first (AD and finite differences "
@@ -232,8 +173,8 @@ def run(args: argparse.Namespace) -> int:
         args.dataset, hidden=args.hidden, activation=args.activation, loss=args.loss, optim=args.optim, lr=args.lr,
         steps=args.steps, l2=args.l2, batch=args.batch, points=args.points, noise=args.noise, seed=args.seed,
     )
-    if args.plot and not _has_matplotlib():
-        raise UsageError(_NO_MATPLOTLIB)
+    if (args.plot or args.html) and not plots.available():
+        raise UsageError(plots.NO_MATPLOTLIB)
     problem = prepare(setup)
     v = problem.verify()
     print(f"Verifying the gradient of the loss ({setup.loss}{' + L2' if setup.l2 else ''}) on {v.examples} training "

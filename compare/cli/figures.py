@@ -1,0 +1,185 @@
+"""The pages of ``report --html`` and ``train --html``: which figure goes with which part of the data.
+
+Both pages read the dict their command writes with ``--json`` (one structure for
+the JSON, the text tables and the page). Figures are drawn only where the data
+has what they need, so a partial report, or one from a store without per-check
+rows, still gives a page.
+
+>>> sorted(REPORT_FIGURES)
+['agreement_by_depth', 'agreement_by_op', 'cost_by_depth', 'coverage', 'swell']
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from toygrad import OPS
+
+from .. import plots, swell
+from ..errors import UsageError
+from ..tolerance import err_over_tol
+from . import html
+from .report import COST_SIZES, COST_TIMES, TITLES, cost_medians
+
+__all__ = ["REPORT_FIGURES", "report_page", "train_page", "training_figures", "require_plots"]
+
+
+def require_plots() -> None:
+    """A usage error naming the ``plot`` extra when matplotlib is missing (checked before any work)."""
+    if not plots.available():
+        raise UsageError(f"--html: {plots.NO_MATPLOTLIB}")
+
+
+def _ratio_groups(functions: list[dict[str, Any]], by: str) -> dict[str, list[tuple[float, str]]]:
+    """err/tol and verdict of every compared check, grouped by depth or by op (in the op table's order)."""
+    groups: dict[str, list[tuple[float, str]]] = {}
+    if by == "op":
+        groups = {name: [] for name in OPS if any(name in f["ops"] for f in functions)}
+    for f in sorted(functions, key=lambda f: f["depth"]):
+        keys = f["ops"] if by == "op" else [str(f["depth"])]
+        for r in f["rows"]:
+            if r["verdict"] == "out-of-domain" or not r["exact"]:
+                continue
+            ratio = err_over_tol(r["ad"], r["exact"], r["tolerance"])
+            for k in keys:
+                groups.setdefault(k, []).append((ratio, r["verdict"]))
+    return groups
+
+
+def _ratio_figure(by: str) -> Any:
+    def draw(data: Mapping[str, Any]) -> list[str]:
+        functions = data.get("functions") or []
+        groups = _ratio_groups(functions, by)
+        if not any(groups.values()):
+            return []
+        title = f"AD error over tolerance, by {by}"
+        svg = plots.ratio_distribution(groups, name=f"ratio-{by}", xlabel=by + " (checks)", title=title)
+        return [html.figure(svg, f"Every check of the AD gradient against the exact one, by {by}: err/tol on a log "
+                                 "axis, one dot per check (colour: verdict), boxes from quartile to quartile. "
+                                 "Below the dashed line at 1 is agreement. The bottom line holds the checks "
+                                 "whose err/tol is tiny, including those exact to the last bit (err/tol 0).")]
+    return draw
+
+
+def _cost(data: Mapping[str, Any]) -> list[str]:
+    medians = cost_medians(data.get("functions") or [])
+    if not medians:
+        return []
+    depths = [m["depth"] for m in medians]
+    svg = plots.cost_by_depth(depths, {k: [m[c] for m in medians] for k, c in COST_TIMES.items()},
+                              {k: [m[c] for m in medians] for k, c in COST_SIZES.items()})
+    return [html.figure(svg, "Medians by depth, log axes. Left: time of each method (AD: one backward pass per "
+                             "point; tree and DAG: SymPy deriving the gradient, once per function; lambdify and "
+                             "exact: evaluating it at a point). Right: size of the graph and of each symbolic "
+                             "derivative.")]
+
+
+def _swell(data: Mapping[str, Any]) -> list[str]:
+    rows = data["tables"].get("swell") or []
+    if not rows:
+        return []
+    svg = plots.swell_curves([r["n"] for r in rows], {k: [r.get(c) for r in rows] for k, c in swell.SERIES.items()})
+    return [html.figure(svg, "Size of d l(n)/dx against n, log axis: tree mode grows geometrically, common "
+                             "subexpression elimination slows it, DAG mode and the AD tape grow linearly.")]
+
+
+def _coverage(data: Mapping[str, Any]) -> list[str]:
+    rows = data["tables"].get("coverage") or []
+    if not rows or not isinstance(rows, list):
+        return []
+    ops = list(dict.fromkeys(r["op"] for r in rows))
+    regions = list(dict.fromkeys(r["region"] for r in rows))
+    cells = {(r["op"], r["region"]): r for r in rows}
+    counts = [[cells[o, g]["checks"] if (o, g) in cells else None for g in regions] for o in ops]
+    worst = [[_number(cells[o, g].get("worst_err_tol")) if (o, g) in cells else None for g in regions] for o in ops]
+    svg = plots.heatmap(ops, regions, counts, worst=worst, name="coverage", title="Checks per op and region")
+    return [html.figure(svg, "How many checks exercised each region of each op's domain (colour, log scale; the "
+                             "number, and the worst err/tol under it). A red 'gap' is a region no check reached; "
+                             "a blank cell is a region the op does not have.")]
+
+
+def _number(x: Any) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else None
+
+
+REPORT_FIGURES: html.Figures = {
+    "agreement_by_depth": _ratio_figure("depth"),
+    "agreement_by_op": _ratio_figure("op"),
+    "cost_by_depth": _cost,
+    "swell": _swell,
+    "coverage": _coverage,
+}
+
+
+def training_figures(runs: list[Mapping[str, Any]]) -> list[str]:
+    """One figure per training run: its loss curve beside its decision regions or fitted curve."""
+    out = []
+    for k, run in enumerate(runs):
+        setup = run["setup"]
+        title = f"{setup['dataset']}: trained by {run['method']}, {setup['activation']} MLP {list(setup['hidden'])}, " \
+                f"{setup['loss']} loss, {setup['optim']}"
+        svg = plots.training_svg(run, name=f"training-{k}", title=title)
+        how = ("the symbolic gradient's loss over the AD one (thick, pale): the two trajectories coincide"
+               if run.get("ad_losses") else "the loss at every step")
+        out.append(html.figure(svg, f"{title}. Left: {how}, log axis. Right: the trained model on the data "
+                                    "(circles: training points, crosses: test points)."))
+    return out
+
+
+def _summary(data: Mapping[str, Any]) -> str:
+    counts = data.get("summary", {})
+    checks = sum(counts.values())
+    bad = counts.get("disagree", 0) or (data.get("training") or {}).get("passed") is False
+    text = (f"{counts.get('disagree', 0)} of {checks} checks DISAGREE (listed under Disagreements)" if bad else
+            f"All {checks} checks agree within the tolerance policy")
+    if not data.get("complete", True):
+        text += f" (interrupted: {len(data.get('pending', []))} functions not checked)"
+    verdicts = html.table_html([{**{"checks": checks}, **counts}], bad=lambda h, v: h == "disagree" and v != 0)
+    return f'<p class="verdict{" bad" if bad else ""}">{html.esc(text)}.</p>{verdicts}'
+
+
+def report_page(data: Mapping[str, Any]) -> str:
+    """The whole report as one HTML page: summary, every table with its figures, training, disagreements."""
+    s = data["settings"]
+    subtitle = (f"seed {s['seed']}, {s['n']} functions per depth at depths {s['depths'][0]}..{s['depths'][-1]}, "
+                f"{s['points']} points each, {s['variables']} variables, order {s['order']}; "
+                f"sweep {data.get('time_sweep_seconds', 0):.1f} s")
+    body = html.tables_sections(data, TITLES, REPORT_FIGURES)
+    links = [(key, TITLES.get(key, key)) for key in data.get("tables", {})]
+    training = data.get("training")
+    if training:
+        body.append(training_section(training))
+        links.append(("training", "Training"))
+    disagreements = data.get("disagreements") or []
+    body.append(html.section(
+        "Disagreements", html.table_html(disagreements) if disagreements else "<p>None.</p>", anchor="disagreements",
+        note="Every check where AD and the exact gradient differ by more than the tolerance, with the command that "
+             "reruns it."))
+    links.append(("disagreements", f"Disagreements ({len(disagreements)})"))
+    return html.page("Automatic vs symbolic differentiation: comparison report",
+                     [_summary(data), html.contents([(a, t.split(":")[0]) for a, t in links]), *body], subtitle)
+
+
+def training_section(training: Mapping[str, Any]) -> str:
+    return html.section(
+        "Training", html.table_html(training["verification"]["rows"], training["verification"]["headers"],
+                                    caption="Gradient verification before training", bad=html.bad_cell),
+        html.table_html(training["training"]["rows"], training["training"]["headers"], caption="Training"),
+        *training_figures(training.get("runs") or []), anchor="training", note=training.get("title", ""))
+
+
+def train_page(data: Mapping[str, Any]) -> str:
+    """``train --html``: verification, the history table and the training figure of one run."""
+    setup = data["setup"]
+    v = data.get("verification") or {}
+    parts = []
+    if v:
+        parts.append(html.section("Verification", html.table_html([{k: x for k, x in v.items()
+                                                                    if not isinstance(x, (dict, list))}],
+                                                                   bad=html.bad_cell), anchor="verification"))
+    if data.get("history"):
+        parts.append(html.section("Training", *training_figures([data]), html.table_html(data["history"]),
+                                  html.table_html([data["final"]], caption="Final"), anchor="training"))
+    return html.page(f"Training {setup['dataset']}", parts,
+                     ", ".join(f"{k} {x}" for k, x in setup.items() if x is not None))
