@@ -26,13 +26,9 @@ NAME = "train"
 HELP = "verify the gradients of an MLP's loss, then train it (moons, circles, xor, spiral, sine)"
 
 
-def plot(run: TrainingRun, path: str) -> None:
-    """Write a PNG: the loss curve, and the decision regions (2-D classification) or the
-    fitted curve (regression). Needs matplotlib (``pip install -e '.[plot]'``)."""
-    data = run.to_dict()
-    if run.symbolic:
-        data["ad_losses"] = run.symbolic["ad_losses"]
-    plots.training_png(data, run.setup.describe(), path)
+def run_data(run: TrainingRun) -> dict[str, Any]:
+    """Everything ``train`` shows, as plain data: the JSON, the plot and the HTML page all read it."""
+    return {"command": "train", **run.to_dict(), "ad_losses": run.symbolic["ad_losses"] if run.symbolic else None}
 
 
 # ------------------------------------------------------------------ report section
@@ -165,6 +161,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "compared with AD")
     parser.add_argument("--every", type=_COUNT, help="steps between rows of the table (default steps/10)")
     parser.add_argument("--plot", metavar="PATH", help="write a PNG: loss curve, and decision regions or fit")
+    parser.add_argument("--html", metavar="PATH",
+                        help="write one self-contained HTML page: the verification, the history and the plot")
     add_output_options(parser)
 
 
@@ -212,9 +210,16 @@ def run(args: argparse.Namespace) -> int:
              fmt_time(result.times["train"])],
         ], ["gradient", "derive", "compile", "per step", f"{setup.steps} steps"], args.format))
         print(f"largest relative gap between the AD and the symbolic loss trajectories: {fmt_error(sym['max_gap'])}")
+    data = run_data(result)
     if args.plot:
-        plot(result, args.plot)
+        plots.training_png(data, setup.describe(), args.plot)
         print(f"wrote {args.plot}")
+    if args.html:
+        from .figures import train_page
+        from .html import write_page
+
+        write_page(args.html, train_page(data))
+        print(f"wrote {args.html}")
     if args.json:
-        write_json(args.json, {"command": "train", **result.to_dict()})
+        write_json(args.json, data)
     return 0
