@@ -76,6 +76,14 @@ def measure(n: int) -> list[dict[str, Any]]:
     return rows
 
 
+def svg(rows: list[dict[str, Any]]) -> str:
+    """The rows of :func:`measure` as the swell figure: each representation's size against n, on a log
+    axis (SVG text; needs the ``plot`` extra)."""
+    from .plots import swell_curves
+
+    return swell_curves([r["n"] for r in rows], {label: [r.get(key) for r in rows] for label, key in SERIES.items()})
+
+
 def render(rows: list[dict[str, Any]], fmt: str = "simple") -> str:
     return table([list(r.values()) for r in rows], list(rows[0]), fmt)
 

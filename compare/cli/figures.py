@@ -79,8 +79,7 @@ def _swell(data: Mapping[str, Any]) -> list[str]:
     rows = data["tables"].get("swell") or []
     if not rows:
         return []
-    svg = plots.swell_curves([r["n"] for r in rows], {k: [r.get(c) for r in rows] for k, c in swell.SERIES.items()})
-    return [html.figure(svg, "Size of d l(n)/dx against n, log axis: tree mode grows geometrically, common "
+    return [html.figure(swell.svg(rows), "Size of d l(n)/dx against n, log axis: tree mode grows geometrically, common "
                              "subexpression elimination slows it, DAG mode and the AD tape grow linearly.")]
 
 
