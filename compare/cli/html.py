@@ -90,8 +90,8 @@ def section(title: str, *parts: str, anchor: str | None = None, note: str = "") 
 
 def _cell(value: Any) -> tuple[str, str]:
     """A value as (class, text): numbers right-aligned and short, None as a dash."""
-    if value is None:
-        return "num", "-"
+    if value is None or value == "-":
+        return "any", "-"
     if isinstance(value, bool):
         return "", "yes" if value else "no"
     if isinstance(value, int):
@@ -106,6 +106,17 @@ def _cell(value: Any) -> tuple[str, str]:
     return ("num" if numeric.isdigit() else ""), text
 
 
+def _flatten(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record with its dict values spread into columns of their own (``{"verdicts": {"agree": 3}}``)."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, Mapping):
+            out.update(value)
+        else:
+            out[key] = value
+    return out
+
+
 def table_html(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]], headers: Sequence[str] | None = None,
                caption: str = "", bad: Callable[[str, Any], bool] | None = None) -> str:
     """A real ``<table>``: rows as dicts (their keys are the headers) or as lists with ``headers``.
@@ -113,16 +124,18 @@ def table_html(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]], head
     ``bad(header, value)`` marks cells to show in red (a disagreement count above 0).
     """
     if headers is None:
-        headers = list(rows[0]) if rows else []
-        rows = [list(r.values()) for r in rows]  # type: ignore[union-attr]
+        flat = [_flatten(r) for r in rows]  # type: ignore[arg-type]
+        headers = list(flat[0]) if flat else []
+        rows = [[r.get(h) for h in headers] for r in flat]
     cells = [[_cell(v) for v in row] for row in rows]
-    numeric = [bool(cells) and all(c[i][0] == "num" for c in cells) for i in range(len(headers))]
+    numeric = [any(c[i][0] == "num" for c in cells) and all(c[i][0] in ("num", "any") for c in cells)
+               for i in range(len(headers))]
     head = "".join(f'<th scope="col"{" class=num" if n else ""}>{esc(h)}</th>' for h, n in zip(headers, numeric))
     body = []
     for row, raw in zip(cells, rows):
         tds = []
-        for (cls, text), h, v in zip(row, headers, raw):
-            classes = " ".join(c for c in (cls, "bad" if bad and bad(h, v) else "") if c)
+        for (cls, text), h, v, n in zip(row, headers, raw, numeric):
+            classes = " ".join(c for c in ("num" if n else "", "bad" if bad and bad(h, v) else "") if c)
             tds.append(f'<td class="{classes}">{esc(text)}</td>' if classes else f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""

@@ -299,8 +299,8 @@ def agreement_by_op(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 #: the figure's series of :func:`cost_medians`: legend label -> key
-COST_TIMES = {"AD": "time_ad", "tree": "time_tree", "DAG": "time_dag", "lambdify": "time_lambdify",
-              "exact": "time_exact"}
+COST_TIMES = {"AD": "ad_seconds", "tree": "tree_seconds", "DAG": "dag_seconds", "lambdify": "lambdify_seconds",
+              "exact": "exact_seconds"}
 COST_SIZES = {"graph": "graph_ops", "tree": "tree_ops", "after cse": "tree_ops_cse", "DAG": "dag_ops"}
 
 
@@ -316,11 +316,11 @@ def cost_medians(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append({
             "depth": depth,
             **{key: _median([r["sizes"].get(key) for r in firsts]) for key in COST_SIZES.values()},
-            "time_ad": _median([r["times"].get("ad") for r in rows]),
-            "time_tree": _median([r["times"].get("tree") for r in firsts]),
-            "time_dag": _median([r["times"].get("dag") for r in firsts]),
-            "time_lambdify": _median([r["times"].get("lambdify_eval") for r in rows]),
-            "time_exact": _median([r["times"].get("exact") for r in rows]),
+            "ad_seconds": _median([r["times"].get("ad") for r in rows]),
+            "tree_seconds": _median([r["times"].get("tree") for r in firsts]),
+            "dag_seconds": _median([r["times"].get("dag") for r in firsts]),
+            "lambdify_seconds": _median([r["times"].get("lambdify_eval") for r in rows]),
+            "exact_seconds": _median([r["times"].get("exact") for r in rows]),
             "functions_per_second": len(fs) / total if total else None,
         })
     return out
@@ -333,11 +333,11 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "tree ops": _size(m["tree_ops"]),
         "tree after cse": _size(m["tree_ops_cse"]),
         "DAG ops": _size(m["dag_ops"]),
-        "time AD": fmt_time(m["time_ad"]),
-        "time tree": fmt_time(m["time_tree"]),
-        "time DAG": fmt_time(m["time_dag"]),
-        "time lambdify": fmt_time(m["time_lambdify"]),
-        "time exact": fmt_time(m["time_exact"]),
+        "time AD": fmt_time(m["ad_seconds"]),
+        "time tree": fmt_time(m["tree_seconds"]),
+        "time DAG": fmt_time(m["dag_seconds"]),
+        "time lambdify": fmt_time(m["lambdify_seconds"]),
+        "time exact": fmt_time(m["exact_seconds"]),
         "time functions/s": "-" if m["functions_per_second"] is None else f"{m['functions_per_second']:.1f}",
     } for m in cost_medians(functions)]
 
