@@ -179,3 +179,11 @@ def test_train_html_shows_the_verification_the_history_and_the_plot(tmp_path):
     figure = svgs(page)["training-0"]
     assert len(vertices(figure, "training-0-series-AD")) == 4
     assert markers(figure, "training-0-series-train") == 100
+
+
+def test_report_html_to_a_path_that_cannot_be_written_is_exit_2(tmp_path, capsys):
+    (tmp_path / "taken").write_text("a file, not a directory")
+    assert main(["report", "--n", "1", "--depth", "1", "--no-training", "--html",
+                 str(tmp_path / "taken" / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--html: cannot write") and len(err.strip().splitlines()) == 1

@@ -18,10 +18,11 @@ import math
 import os
 from typing import Any, Callable, Mapping, Sequence
 
+from ..errors import UsageError
 from .output import write_text
 
-__all__ = ["page", "section", "table_html", "figure", "tables_sections", "contents", "write_page", "esc", "bad_cell",
-           "Figures"]
+__all__ = ["page", "section", "table_html", "figure", "tables_sections", "tables_page", "contents", "write_page", "esc",
+           "bad_cell", "Figures"]
 
 #: a table's key and the whole data -> the HTML of its figures
 Figures = Mapping[str, Callable[[Mapping[str, Any]], list[str]]]
@@ -177,10 +178,26 @@ def contents(parts: Sequence[tuple[str, str]]) -> str:
     return "<nav><ul>" + "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in parts) + "</ul></nav>"
 
 
+def tables_page(title: str, data: Mapping[str, Any], titles: Mapping[str, str], figures: Figures | None = None,
+                subtitle: str = "") -> str:
+    """A page of a command's ``data["tables"]``: links to them, then each with its figures (``engines --html``).
+
+    >>> text = tables_page("Engines", {"tables": {"by_engine": [{"engine": "torch", "agree": 9}]}}, {})
+    >>> '<section id="by_engine"><h2>By engine</h2>' in text
+    True
+    """
+    keys = list(data.get("tables", {}))
+    links = contents([(k, titles.get(k, k.replace("_", " ").capitalize()).split(":")[0]) for k in keys])
+    return page(title, [links, *tables_sections(data, titles, figures or {})], subtitle)
+
+
 def write_page(path: str | os.PathLike, text: str) -> None:
     """Write a page where the user asked (``--html PATH``), atomically.
 
     The one place a command's HTML reaches the file system: checks on the
-    path itself belong here.
+    path itself belong here. A path that cannot be written is a usage error.
     """
-    write_text(path, text)
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        raise UsageError(f"--html: cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
