@@ -32,9 +32,13 @@ def test_the_tour_is_committed_without_outputs():
 
 
 @pytest.fixture(scope="module")
-def executed():
+def executed(tmp_path_factory):
+    from jupyter_client import KernelManager
+
     nb = nbformat.read(TOUR, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": ROOT}})
+    # the kernel talks over local sockets in a temporary directory (IPC), not TCP: no network at all
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path_factory.mktemp("kernel") / "k"))
+    client = nbclient.NotebookClient(nb, km=kernel, timeout=120, resources={"metadata": {"path": ROOT}})
     client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
     return [c for c in nb.cells if c.cell_type == "code"]
 
@@ -61,6 +65,11 @@ def test_the_tour_trains_on_the_verified_engine_and_draws_the_boundary(executed)
     assert "verification: agree" in _text(cell)
     svg = cell.outputs[-1]["data"]["image/svg+xml"]
     assert 'id="moons-regions"' in svg and 'id="moons-series-train"' in svg
+
+
+def test_the_tour_shows_the_symbolic_derivative_as_latex(executed):
+    shown = executed[4].outputs[-1]["data"]
+    assert "text/latex" in shown and "\\cos" in shown["text/latex"] and "e^{y}" in shown["text/latex"]
 
 
 def test_the_tour_gets_the_same_gradient_three_ways(executed):
