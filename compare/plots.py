@@ -14,6 +14,7 @@ matplotlib (the ``plot`` extra) is imported on first use.
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import io
 import math
@@ -103,7 +104,7 @@ def _svg(fig: "Figure", name: str, title: str) -> str:
     text = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{name}-{m.group(1)})" if m.group(1) in ids else m.group(0), text)
     text = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{name}-{m.group(1)}"' if m.group(1) in ids else m.group(0),
                   text)
-    label = _escape(title)
+    label = html.escape(title, quote=True)
     return text.replace("<svg ", f'<svg role="img" aria-label="{label}" data-figure="{name}" ', 1).replace(
         ">", f"><title>{label}</title>", 1)
 
@@ -129,10 +130,6 @@ def _log_y(ax: "Axes") -> None:
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
     ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
     ax.yaxis.set_minor_formatter(NullFormatter())
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _numbers(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[list[float], list[float]]:
