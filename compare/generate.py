@@ -125,10 +125,7 @@ def _slopes(op: Op, xs: Sequence[float], out: float) -> float:
     at g = 1), or infinity where one is nearly flat without being 0 (tanh saturated to
     1 - 1e-19 rounds its slope to 0, and every digit of the gradient through it is lost)."""
     try:
-        if op.arity is None:
-            slopes = [abs(d) for d in op.vjp(1.0, out, list(xs))]
-        else:
-            slopes = [abs(rule(1.0, out, *xs)) for rule in op.rules]
+        slopes = [abs(d) for d in op.partials(out, list(xs))]
     except (ArithmeticError, ValueError):
         return float("inf")
     if any(0.0 < d < _MIN_SLOPE for d in slopes) or (op.kinks == () and max(slopes) == 0.0 and op.arity == 1):
@@ -143,7 +140,7 @@ def _evaluate(op: Op, columns: Sequence[Sequence[float]]) -> list[float] | None:
         if not _inside(op, xs):
             return None
         try:
-            y = op.forward(*xs) if op.arity is not None else op.forward(list(xs))
+            y = op.evaluate(list(xs))
         except (ArithmeticError, ValueError):
             return None
         if not abs(y) <= _MAX_MAGNITUDE or not _slopes(op, xs, y) <= _MAX_SLOPE:

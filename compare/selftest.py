@@ -7,8 +7,8 @@ Mutants, planted in memory (never by editing files), one at a time:
   the rule for ``y``, reading ``(y, x)``: the op takes its arguments in the
   other order);
 * ``pow`` with the exponent off by one in its rule (``y x**y`` for ``y x**(y-1)``);
-* the engine assigning a gradient instead of accumulating it (``backward()``
-  recompiled from its own source with ``+=`` turned into ``=``).
+* the engine assigning a gradient instead of accumulating it (``=`` for ``+=``,
+  planted through the reverse sweep's seam, :func:`toygrad.sweep.planted`).
 
 The ground truth (exact symbolic gradients) and the tolerances are computed
 once, with the table intact; then each mutant reruns only automatic
@@ -21,17 +21,15 @@ by any test and is reported as equivalent.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
-import inspect
 import random
-import textwrap
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from toygrad import OPS, Op, engine
+from toygrad import OPS, Op
 from toygrad.ops import BINARY
+from toygrad.sweep import planted
 
 from .check import check_function
 from .generate import generate
@@ -73,7 +71,7 @@ def _map_rules(op: Op, wrap: Callable[[Callable], Callable]) -> dict[str, Any]:
 def _scaled(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [d * SCALE for d in out] if isinstance(out, list) else out * SCALE
+        return [d * SCALE for d in out] if isinstance(out, (list, tuple)) else out * SCALE
 
     return mutant
 
@@ -81,7 +79,7 @@ def _scaled(rule: Callable) -> Callable:
 def _negated(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [-d for d in out] if isinstance(out, list) else -out
+        return [-d for d in out] if isinstance(out, (list, tuple)) else -out
 
     return mutant
 
@@ -92,28 +90,9 @@ def _swapped(op: Op) -> dict[str, Any]:
     return {"rules": (lambda g, out, x, y: ry(g, out, y, x), lambda g, out, x, y: rx(g, out, y, x))}
 
 
-class _AccumulateToAssign(ast.NodeTransformer):
-    """``node.grad += d``  ->  ``node.grad = d``: the classic accumulation bug."""
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        target = node.target
-        if isinstance(node.op, ast.Add) and isinstance(target, ast.Attribute) and target.attr == "grad":
-            return ast.copy_location(ast.Assign(targets=[target], value=node.value), node)
-        return node
-
-
-@contextlib.contextmanager
-def _assigning_engine() -> Iterator[None]:
-    original = engine.Value.backward
-    source = textwrap.dedent(inspect.getsource(original))
-    tree = ast.fix_missing_locations(_AccumulateToAssign().visit(ast.parse(source)))
-    namespace: dict[str, Any] = {}
-    exec(compile(tree, inspect.getsourcefile(original), "exec"), vars(engine), namespace)  # our own code, mutated
-    engine.Value.backward = namespace[original.__name__]
-    try:
-        yield
-    finally:
-        engine.Value.backward = original
+def _assigning_engine() -> contextlib.AbstractContextManager:
+    """The reverse sweep assigning each contribution (``=`` for ``+=``)."""
+    return planted(accumulate=lambda total, term: term)
 
 
 def mutants() -> list[Mutant]:
@@ -143,14 +122,11 @@ def _equivalent(m: Mutant, rng: random.Random) -> bool:
     for _ in range(20):
         n = op.arity if op.arity is not None else 4
         xs = [rng.uniform(*rng.choice(op.domain.intervals(i))) for i in range(n)]
-        out = op.forward(*xs) if op.arity is not None else op.forward(xs)
-        samples.append((xs, out))
+        samples.append((xs, op.evaluate(xs)))
 
     def derivatives():
         try:
-            if op.arity is None:
-                return [op.vjp(1.0, out, xs) for xs, out in samples]
-            return [[r(1.0, out, *xs) for r in op.rules] for xs, out in samples]
+            return [op.partials(out, xs) for xs, out in samples]
         except (ArithmeticError, ValueError) as exc:
             return repr(exc)
 

@@ -605,7 +605,7 @@ class _Replay:
                 if v == kink.at or kinks.side(v, kink.at) != kinks.side(kink.value(before), kink.at):
                     return None
             try:
-                vals[k] = op.forward(xs) if op.arity is None else op.forward(*xs)
+                vals[k] = op.evaluate(xs)
             except (ArithmeticError, ValueError):
                 return None
         return vals[-1]

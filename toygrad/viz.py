@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .engine import Constant
+from .leaf import Constant
 from .graph import topological, variable_names
 
 if TYPE_CHECKING:
