@@ -189,8 +189,8 @@ def ratio_distribution(groups: Mapping[str, Sequence[tuple[float, str]]], *, nam
         ax.set_ylim(floor / 1.6, top)
         ticks = [t for t in ax.get_yticks() if floor < t <= top]
         ax.set_yticks([floor, *ticks], [f"0 to {_power_of_ten(floor)}", *(_power_of_ten(t) for t in ticks)])
-        ax.set_xticks(range(len(labels)), [f"{k} ({len(groups[k])})" if many else f"{k}\n({len(groups[k])})"
-                                           for k in labels], rotation=55 if many else 0, ha="right" if many else "center",
+        ticks = [f"{k} ({len(groups[k])})" if many else f"{k}\n({len(groups[k])})" for k in labels]
+        ax.set_xticks(range(len(labels)), ticks, rotation=55 if many else 0, ha="right" if many else "center",
                       rotation_mode="anchor")
         ax.set(xlabel=xlabel, ylabel="AD error / tolerance (log)", title=title)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -283,8 +283,9 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], counts: Sequence[Sequen
 
 def _draw_losses(ax: "Axes", run: Mapping[str, Any]) -> None:
     steps = range(len(run["losses"]))
-    if run.get("ad_losses"):
-        (ad,) = ax.plot(steps, run["ad_losses"], label="AD (backward)", linewidth=4, alpha=0.35,
+    ad_losses = (run.get("symbolic") or {}).get("ad_losses")
+    if ad_losses:
+        (ad,) = ax.plot(steps, ad_losses, label="AD (backward)", linewidth=4, alpha=0.35,
                         color=METHOD_COLOURS["AD"])
         ad.set_gid("series-AD")
     symbolic = run["method"] == "symbolic"
@@ -337,8 +338,9 @@ def _training(fig: "Figure", run: Mapping[str, Any], title: str) -> None:
 def training_svg(run: Mapping[str, Any], name: str, title: str) -> str:
     """One training run: the loss of every step (log axis) beside the decision regions or the fitted curve.
 
-    ``run`` holds ``losses``, ``method``, ``setup`` (its ``loss``), and
-    optionally ``ad_losses`` and ``picture`` (:func:`compare.training.picture`).
+    ``run`` is a training run as the JSON has it (``compare.cli.train.run_json``): ``losses``, ``method``,
+    ``setup`` (its ``loss``), and optionally ``symbolic.ad_losses`` and ``picture``
+    (:func:`compare.training.picture`).
     """
     with _figure(8.0, 3.4, margins=(0.75, 0.15, 0.55, 0.5), gap=0.3) as fig:
         _training(fig, run, title)

@@ -75,7 +75,8 @@ def to_dot(value: "Value", rankdir: str = "LR", grad: bool | None = None) -> str
         if node.op is None:
             head = names[node]
         elif any(a.__class__ is Constant for a in node.args):
-            head = f"{node.op.name}({', '.join('•' if a.__class__ is not Constant else _number(a) for a in node.args)})"
+            shown = ("•" if a.__class__ is not Constant else _number(a) for a in node.args)
+            head = f"{node.op.name}({', '.join(shown)})"
         else:
             head = node.op.name
         fields = [_record(head), f"data {_record(_number(node.data))}"]

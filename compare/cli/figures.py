@@ -12,6 +12,7 @@ rows, still gives a page.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any, Mapping
 
 from toygrad import OPS
@@ -20,7 +21,8 @@ from .. import plots, swell
 from ..errors import UsageError
 from ..tolerance import err_over_tol
 from . import html
-from .report import COST_SIZES, COST_TIMES, TITLES, cost_medians
+from .report import TITLES
+from .train import SECTION_CAPTION, TRAINING_CAPTION, VERIFY_COLUMNS, verification_records
 
 __all__ = ["REPORT_FIGURES", "report_page", "train_page", "training_figures", "require_plots"]
 
@@ -62,13 +64,19 @@ def _ratio_figure(by: str) -> Any:
     return draw
 
 
+#: the cost figure's series: legend label -> column of the report's cost_by_depth table
+COST_TIMES = {"AD": "ad_seconds", "tree": "tree_seconds", "DAG": "dag_seconds", "lambdify": "lambdify_seconds",
+              "exact": "exact_seconds"}
+COST_SIZES = {"graph": "graph_ops", "tree": "tree_ops", "after cse": "tree_ops_cse", "DAG": "dag_ops"}
+
+
 def _cost(data: Mapping[str, Any]) -> list[str]:
-    medians = cost_medians(data.get("functions") or [])
+    medians = data["tables"].get("cost_by_depth") or []
     if not medians:
         return []
     depths = [m["depth"] for m in medians]
-    svg = plots.cost_by_depth(depths, {k: [m[c] for m in medians] for k, c in COST_TIMES.items()},
-                              {k: [m[c] for m in medians] for k, c in COST_SIZES.items()})
+    svg = plots.cost_by_depth(depths, {k: [m.get(c) for m in medians] for k, c in COST_TIMES.items()},
+                              {k: [m.get(c) for m in medians] for k, c in COST_SIZES.items()})
     return [html.figure(svg, "Medians by depth, log axes. Left: time of each method (AD: one backward pass per "
                              "point; tree and DAG: SymPy deriving the gradient, once per function; lambdify and "
                              "exact: evaluating it at a point). Right: size of the graph and of each symbolic "
@@ -112,7 +120,8 @@ REPORT_FIGURES: html.Figures = {
 
 
 def training_figures(runs: list[Mapping[str, Any]]) -> list[str]:
-    """One figure per training run: its loss curve beside its decision regions or fitted curve."""
+    """One figure per training run (as ``run_json`` writes it): its loss curve beside its decision regions or
+    fitted curve."""
     out = []
     for k, run in enumerate(runs):
         setup = run["setup"]
@@ -120,22 +129,26 @@ def training_figures(runs: list[Mapping[str, Any]]) -> list[str]:
                 f"{setup['loss']} loss, {setup['optim']}"
         svg = plots.training_svg(run, name=f"training-{k}", title=title)
         how = ("the symbolic gradient's loss over the AD one (thick, pale): the two trajectories coincide"
-               if run.get("ad_losses") else "the loss at every step")
+               if (run.get("symbolic") or {}).get("ad_losses") else "the loss at every step")
         out.append(html.figure(svg, f"{title}. Left: {how}, log axis. Right: the trained model on the data "
                                     "(circles: training points, crosses: test points)."))
     return out
 
 
 def _summary(data: Mapping[str, Any]) -> str:
-    counts = data.get("summary", {})
-    checks = sum(counts.values())
-    bad = counts.get("disagree", 0) or (data.get("training") or {}).get("passed") is False
-    text = (f"{counts.get('disagree', 0)} of {checks} checks DISAGREE (listed under Disagreements)" if bad else
-            f"All {checks} checks agree within the tolerance policy")
+    summary = data["summary"]
+    verdicts = summary["verdicts"]
+    training_failed = (data.get("training") or {}).get("passed") is False
+    bad = bool(verdicts.get("disagree")) or training_failed
+    text = (f"{verdicts.get('disagree', 0)} of {summary['checks']} checks DISAGREE (listed under Disagreements)"
+            if verdicts.get("disagree") else f"All {summary['checks']} checks agree within the tolerance policy")
+    if training_failed:
+        text += "; a training run's gradient verification disagreed"
     if not data.get("complete", True):
         text += f" (interrupted: {len(data.get('pending', []))} functions not checked)"
-    verdicts = html.table_html([{**{"checks": checks}, **counts}], bad=lambda h, v: h == "disagree" and v != 0)
-    return f'<p class="verdict{" bad" if bad else ""}">{html.esc(text)}.</p>{verdicts}'
+    counts = html.table_html([{"functions": summary["functions"], "checks": summary["checks"], **verdicts}],
+                             bad=html.bad_cell)
+    return f'<p class="verdict{" bad" if bad else ""}">{html.esc(text)}.</p>{counts}'
 
 
 def report_page(data: Mapping[str, Any]) -> str:
@@ -143,7 +156,7 @@ def report_page(data: Mapping[str, Any]) -> str:
     s = data["settings"]
     subtitle = (f"seed {s['seed']}, {s['n']} functions per depth at depths {s['depths'][0]}..{s['depths'][-1]}, "
                 f"{s['points']} points each, {s['variables']} variables, order {s['order']}; "
-                f"sweep {data.get('time_sweep_seconds', 0):.1f} s")
+                f"sweep {data.get('sweep_seconds', 0):.1f} s")
     body = html.tables_sections(data, TITLES, REPORT_FIGURES)
     links = [(key, TITLES.get(key, key)) for key in data.get("tables", {})]
     training = data.get("training")
@@ -161,24 +174,23 @@ def report_page(data: Mapping[str, Any]) -> str:
 
 
 def training_section(training: Mapping[str, Any]) -> str:
+    """The report's training section: its two tables, then each run's figure."""
     return html.section(
-        "Training", html.table_html(training["verification"]["rows"], training["verification"]["headers"],
-                                    caption="Gradient verification before training", bad=html.bad_cell),
-        html.table_html(training["training"]["rows"], training["training"]["headers"], caption="Training"),
-        *training_figures(training.get("runs") or []), anchor="training", note=training.get("title", ""))
+        "Training",
+        html.table_html(training["verification"], caption="Gradient verification before training", bad=html.bad_cell),
+        html.table_html(training["training"], caption=TRAINING_CAPTION),
+        *training_figures([r["run"] for r in training.get("runs") or []]), anchor="training", note=SECTION_CAPTION)
 
 
 def train_page(data: Mapping[str, Any]) -> str:
-    """``train --html``: verification, the history table and the training figure of one run."""
-    setup = data["setup"]
-    v = data.get("verification") or {}
-    parts = []
-    if v:
-        parts.append(html.section("Verification", html.table_html([{k: x for k, x in v.items()
-                                                                    if not isinstance(x, (dict, list))}],
-                                                                   bad=html.bad_cell), anchor="verification"))
-    if data.get("history"):
-        parts.append(html.section("Training", *training_figures([data]), html.table_html(data["history"]),
-                                  html.table_html([data["final"]], caption="Final"), anchor="training"))
-    return html.page(f"Training {setup['dataset']}", parts,
+    """``train --html``: the verification, the training figure, the history and the final figures of one run."""
+    setup = data["settings"]["setup"]
+    verification = verification_records(SimpleNamespace(**data["verification"]))
+    parts = [html.section("Verification", html.table_html(verification, VERIFY_COLUMNS, bad=html.bad_cell),
+                          anchor="verification")]
+    run = data.get("run")
+    if run:
+        parts.append(html.section("Training", *training_figures([run]), html.table_html(run["history"]),
+                                  html.table_html([run["final"]], caption="Final"), anchor="training"))
+    return html.page(f"Training {setup['dataset']}: method {data['settings']['method']}", parts,
                      ", ".join(f"{k} {x}" for k, x in setup.items() if x is not None))

@@ -6,20 +6,19 @@ when the command passes a function that draws them (``figures``), so a new
 table (coverage, engines, a store's summary) shows up with no edit here. The
 figures come from :mod:`compare.plots` (matplotlib, the ``plot`` extra).
 
->>> text = page("Demo", [section("Checks", table_html([{"op": "add", "checks": 3}]))])
->>> text.startswith("<!DOCTYPE html>"), '<td class="num">3</td>' in text, "http" in text
+>>> text = page("Demo", [section("Checks", table_html([{"op": "add", "checks": 3, "ad_seconds": 1.5e-5}]))])
+>>> text.startswith("<!DOCTYPE html>"), '<td class="num">15 us</td>' in text, "http" in text
 (True, True, False)
 """
 
 from __future__ import annotations
 
 import html
-import math
 import os
 from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import UsageError
-from .output import write_text
+from .output import HEADERS, cell, write_text
 
 __all__ = ["page", "section", "table_html", "figure", "tables_sections", "tables_page", "contents", "write_page", "esc",
            "bad_cell", "Figures"]
@@ -89,24 +88,6 @@ def section(title: str, *parts: str, anchor: str | None = None, note: str = "") 
     return f"<section{ident}><h2>{esc(title)}</h2>{text}" + "".join(parts) + "</section>"
 
 
-def _cell(value: Any) -> tuple[str, str]:
-    """A value as (class, text): numbers right-aligned and short, None as a dash."""
-    if value is None or value == "-":
-        return "any", "-"
-    if isinstance(value, bool):
-        return "", "yes" if value else "no"
-    if isinstance(value, int):
-        return "num", str(value)
-    if isinstance(value, float):
-        return "num", f"{value:.3g}" if math.isfinite(value) else str(value)
-    if isinstance(value, (list, tuple)):
-        return "", ", ".join(str(v) for v in value)
-    text = str(value)
-    numeric = text.replace(".", "", 1).replace("e-", "", 1).replace("e+", "", 1).lstrip("-").rstrip("%")
-    numeric = numeric.split(" ")[0]  # "12 us", "3.4 ms"
-    return ("num" if numeric.isdigit() else ""), text
-
-
 def _flatten(record: Mapping[str, Any]) -> dict[str, Any]:
     """A record with its dict values spread into columns of their own (``{"verdicts": {"agree": 3}}``)."""
     out: dict[str, Any] = {}
@@ -118,26 +99,34 @@ def _flatten(record: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def table_html(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]], headers: Sequence[str] | None = None,
-               caption: str = "", bad: Callable[[str, Any], bool] | None = None) -> str:
-    """A real ``<table>``: rows as dicts (their keys are the headers) or as lists with ``headers``.
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
-    ``bad(header, value)`` marks cells to show in red (a disagreement count above 0).
+
+def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str | tuple[str, str]] | None = None,
+               caption: str = "", bad: Callable[[str, Any], bool] | None = None) -> str:
+    """A real ``<table>`` of records, each cell written as the text tables write it (:func:`output.cell`).
+
+    ``columns`` are keys or ``(key, header)`` pairs, as for :func:`output.records`; by default every key
+    that holds a value somewhere, a dict value spread into columns of its own. ``bad(key, value)`` marks
+    cells to show in red (a disagreement count above 0). Columns of numbers are right-aligned.
     """
-    if headers is None:
-        flat = [_flatten(r) for r in rows]  # type: ignore[arg-type]
-        headers = list(flat[0]) if flat else []
-        rows = [[r.get(h) for h in headers] for r in flat]
-    cells = [[_cell(v) for v in row] for row in rows]
-    numeric = [any(c[i][0] == "num" for c in cells) and all(c[i][0] in ("num", "any") for c in cells)
-               for i in range(len(headers))]
-    head = "".join(f'<th scope="col"{" class=num" if n else ""}>{esc(h)}</th>' for h, n in zip(headers, numeric))
+    flat = [_flatten(r) for r in rows]
+    if columns is None:
+        keys = list(dict.fromkeys(k for r in flat for k in r))
+        columns = [k for k in keys if any(r.get(k) is not None for r in flat)]
+    pairs = [c if isinstance(c, tuple) else (c, HEADERS.get(c, c.replace("_", " "))) for c in columns]
+    numeric = [any(_is_number(r.get(k)) for r in flat) and all(r.get(k) is None or _is_number(r.get(k)) for r in flat)
+               for k, _ in pairs]
+    head = "".join(f'<th scope="col"{" class=num" if n else ""}>{esc(h)}</th>' for (_, h), n in zip(pairs, numeric))
     body = []
-    for row, raw in zip(cells, rows):
+    for r in flat:
         tds = []
-        for (cls, text), h, v, n in zip(row, headers, raw, numeric):
-            classes = " ".join(c for c in ("num" if n else "", "bad" if bad and bad(h, v) else "") if c)
-            tds.append(f'<td class="{classes}">{esc(text)}</td>' if classes else f"<td>{esc(text)}</td>")
+        for (key, _), n in zip(pairs, numeric):
+            value = r.get(key)
+            classes = " ".join(c for c in ("num" if n else "", "bad" if bad and bad(key, value) else "") if c)
+            text = esc(cell(key, value))
+            tds.append(f'<td class="{classes}">{text}</td>' if classes else f"<td>{text}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return f'<div class="wide"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
@@ -149,16 +138,15 @@ def figure(svg: str, caption: str) -> str:
 
 
 def _table_of(value: Any) -> str | None:
-    """A table in the data: a non-empty list of dicts, or ``{"headers", "rows"}``; None for anything else."""
+    """A table in the data (a non-empty list of records) as HTML; None for anything else."""
     if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
         return table_html(value, bad=bad_cell)
-    if isinstance(value, dict) and {"headers", "rows"} <= set(value):
-        return table_html(value["rows"], value["headers"], bad=bad_cell)
     return None
 
 
-def bad_cell(header: str, value: Any) -> bool:
-    return header in ("disagree", "verdict") and value not in (0, "0", "agree", None, "-")
+def bad_cell(key: str, value: Any) -> bool:
+    """Whether a cell reports a disagreement: a count of ``disagree`` above 0, or the verdict itself."""
+    return (key == "disagree" and bool(value)) or (key == "verdict" and str(value).lower() == "disagree")
 
 
 def tables_sections(data: Mapping[str, Any], titles: Mapping[str, str], figures: Figures) -> list[str]:
