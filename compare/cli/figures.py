@@ -178,7 +178,7 @@ def training_section(training: Mapping[str, Any]) -> str:
     return html.section(
         "Training",
         html.table_html(training["verification"], caption="Gradient verification before training", bad=html.bad_cell),
-        html.table_html(training["training"], caption=TRAINING_CAPTION),
+        f'<p class="note">{html.esc(TRAINING_CAPTION)}</p>', html.table_html(training["training"], caption="Training"),
         *training_figures([r["run"] for r in training.get("runs") or []]), anchor="training", note=SECTION_CAPTION)
 
 

@@ -42,7 +42,8 @@ nav ul { display: flex; flex-wrap: wrap; gap: 0.3rem 1.2rem; padding: 0; list-st
 .wide { overflow-x: auto; margin: 0.5rem 0 1rem; }
 table { border-collapse: collapse; font-size: 0.82rem; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: 0.3rem 0; }
-th, td { padding: 0.22rem 0.6rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th, td { padding: 0.22rem 0.6rem; border-bottom: 1px solid var(--rule); vertical-align: top; white-space: nowrap; }
+td.long { white-space: normal; min-width: 24ch; max-width: 60ch; }
 th { text-align: left; background: var(--band); border-bottom: 2px solid var(--rule); }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fafbfc; }
@@ -56,6 +57,7 @@ figure svg { display: block; max-width: 100%; height: auto; }
   h2 { break-after: avoid; }
   figure, table, .verdict { break-inside: avoid; }
   .wide { overflow: visible; }
+  th, td { white-space: normal; }
   nav { display: none; }
 }
 """
@@ -124,8 +126,10 @@ def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str | tuple[
         tds = []
         for (key, _), n in zip(pairs, numeric):
             value = r.get(key)
-            classes = " ".join(c for c in ("num" if n else "", "bad" if bad and bad(key, value) else "") if c)
-            text = esc(cell(key, value))
+            text = cell(key, value)
+            classes = " ".join(c for c in ("num" if n else "", "long" if len(text) > 40 else "",
+                                           "bad" if bad and bad(key, value) else "") if c)
+            text = esc(text)
             tds.append(f'<td class="{classes}">{text}</td>' if classes else f"<td>{text}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
