@@ -47,6 +47,9 @@ _STYLE = {
     "legend.fontsize": 8,
     "legend.frameon": False,
 }
+#: at most this many agreeing checks are drawn as dots per column (evenly through their sorted values;
+#: the box still summarises them all); the SVG stays small and quick to draw
+DOTS = 60
 #: err/tol below this is drawn on the bottom line of the distributions: far inside the tolerance either way
 RATIO_FLOOR = 1e-6
 #: the colours of the verdicts, the same in every figure
@@ -146,6 +149,12 @@ def _series(ax: "Axes", xs: Sequence[Any], ys: Sequence[Any], label: str, **styl
     line.set_gid(f"series-{label.replace(' ', '-')}")
 
 
+def _legend(ax: "Axes") -> None:
+    """A legend, if anything was drawn (a series with no positive value draws nothing on a log axis)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+
+
 # ------------------------------------------------------------------ agreement
 
 
@@ -154,7 +163,8 @@ def ratio_distribution(groups: Mapping[str, Sequence[tuple[float, str]]], *, nam
     """err/tol of every check, one column per group (a depth, an op), on a log axis with the tolerance at 1.
 
     ``groups`` maps a label to ``(err/tol, verdict)`` pairs. Each check is a dot
-    coloured by its verdict, over a box of the group's values; a check whose
+    coloured by its verdict (agreeing ones thinned to :data:`DOTS` per column),
+    over a box of the group's values; a check whose
     err/tol is below :data:`RATIO_FLOOR` (or the smallest value's decade),
     such as one whose AD gradient equals the exact one bit for bit (err/tol 0),
     sits on the bottom line.
@@ -177,6 +187,8 @@ def ratio_distribution(groups: Mapping[str, Sequence[tuple[float, str]]], *, nam
             xs, ys = [], []
             for i, k in enumerate(labels):
                 vals = [r for r, v in groups[k] if v == verdict]
+                if verdict == "agree" and len(vals) > DOTS:  # every other verdict is drawn in full
+                    vals = sorted(vals)[:: -(-len(vals) // DOTS)]
                 for j, r in enumerate(vals):
                     xs.append(i + 0.32 * (((j * 0.618) % 1.0) - 0.5))
                     ys.append(min(max(r, floor), top))
@@ -217,7 +229,7 @@ def cost_by_depth(depths: Sequence[int], times: Mapping[str, Sequence[float | No
         right.set(xlabel="depth", ylabel="median size (ops, log)", title="size of the derivative")
         for ax in (left, right):
             ax.set_xticks(list(depths))
-            ax.legend()
+            _legend(ax)
         return _svg(fig, "cost", title)
 
 
@@ -235,7 +247,7 @@ def swell_curves(ns: Sequence[int], series: Mapping[str, Sequence[float | None]]
         _log_y(ax)
         ax.set(xlabel="n (steps of the logistic map)", ylabel="size (ops, log)", title=title)
         ax.set_xticks(list(ns))
-        ax.legend()
+        _legend(ax)
         return _svg(fig, "swell", title)
 
 

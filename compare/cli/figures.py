@@ -58,7 +58,8 @@ def _ratio_figure(by: str) -> Any:
         title = f"AD error over tolerance, by {by}"
         svg = plots.ratio_distribution(groups, name=f"ratio-{by}", xlabel=by + " (checks)", title=title)
         return [html.figure(svg, f"Every check of the AD gradient against the exact one, by {by}: err/tol on a log "
-                                 "axis, one dot per check (colour: verdict), boxes from quartile to quartile. "
+                                 "axis, boxes from quartile to quartile, dots for the checks (colour: verdict; "
+                                 f"every one that does not agree, and up to {plots.DOTS} agreeing ones per column). "
                                  "Below the dashed line at 1 is agreement. The bottom line holds the checks "
                                  "whose err/tol is tiny, including those exact to the last bit (err/tol 0).")]
     return draw
