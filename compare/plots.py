@@ -251,42 +251,50 @@ def swell_curves(ns: Sequence[int], series: Mapping[str, Sequence[float | None]]
         return _svg(fig, "swell", title)
 
 
-def heatmap(rows: Sequence[str], columns: Sequence[str], counts: Sequence[Sequence[float | None]], *, name: str,
-            title: str, worst: Sequence[Sequence[float | None]] | None = None) -> str:
-    """A table of counts as coloured cells (log colour scale), each cell with its count.
+def heatmap(rows: Sequence[str], cells: Sequence[Sequence[tuple[str, int, float | None]]], *, name: str,
+            title: str) -> str:
+    """Coverage as a grid: one row per op, one cell per region of it, coloured by its count of checks (log).
 
-    ``None`` is a cell that does not exist (blank); ``0`` is a gap (marked
-    "gap" in red). ``worst``, if given, adds each cell's worst err/tol under
-    its count, in red where it is at least 1.
+    ``cells[i]`` holds row ``i``'s ``(region, checks, worst err/tol or None)``
+    in order; each cell shows the region's name, its count and worst err/tol.
+    A region no check reached is a gap: an empty cell saying "gap" in red; a
+    worst err/tol of 1 or more is red too.
     """
     import numpy as np
     from matplotlib.colors import LogNorm
+    from matplotlib.patches import Rectangle
 
-    grid = np.array([[math.nan if c is None or c == 0 else float(c) for c in row] for row in counts], dtype=float)
-    with _figure(max(4.0, 0.62 * len(columns) + 2.2), max(2.4, 0.3 * len(rows) + 1.2)) as fig:
+    width = max((len(r) for r in cells), default=1)
+    grid = np.full((len(rows), width), math.nan)
+    for i, row in enumerate(cells):
+        for j, (_, count, _) in enumerate(row):
+            if count:
+                grid[i, j] = count
+    finite = grid[np.isfinite(grid)]
+    norm = LogNorm(vmin=1.0, vmax=max(2.0, float(finite.max()))) if finite.size else None
+    with _figure(1.3 + 0.95 * width, 0.8 + 0.36 * len(rows), margins=(1.0, 0.1, 0.35, 0.1)) as fig:
         ax = fig.subplots()
-        finite = grid[np.isfinite(grid)]
-        norm = LogNorm(vmin=max(1.0, finite.min()), vmax=max(2.0, finite.max())) if finite.size else None
         image = ax.imshow(grid, cmap="Blues", norm=norm, aspect="auto")
         image.set_gid("cells")
-        for i, row in enumerate(counts):
-            for j, c in enumerate(row):
-                if c is None:
-                    continue
-                text = "gap" if c == 0 else f"{c:g}"
-                bad = c == 0
-                if worst is not None and c and worst[i][j] is not None:
-                    text += f"\n{worst[i][j]:.2g}"
-                    bad = worst[i][j] >= 1
-                dark = bool(c) and norm is not None and norm(c) > 0.6
-                ax.text(j, i, text, ha="center", va="center", fontsize=6.5, linespacing=0.95,
+        for i, row in enumerate(cells):
+            for j, (region, count, worst) in enumerate(row):
+                bad = not count or (worst is not None and worst >= 1)
+                if not count:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#fdecea", edgecolor="none"))
+                dark = bool(count) and norm is not None and norm(count) > 0.55
+                figure = "gap" if not count else f"{count}" + ("" if worst is None else f" \u00b7 {worst:.2g}")
+                ax.text(j, i, f"{region}\n{figure}", ha="center", va="center", fontsize=5.5, linespacing=1.0,
                         color="#d62728" if bad else ("white" if dark else "#222222"))
-        ax.set_xticks(range(len(columns)), columns, rotation=45, ha="right")
+        ax.set_xticks([])
         ax.set_yticks(range(len(rows)), rows)
-        ax.grid(False)
+        ax.set_xticks(np.arange(-0.5, width), minor=True)
+        ax.set_yticks(np.arange(-0.5, len(rows)), minor=True)
+        ax.grid(which="minor", color="white", linewidth=1.5)
+        ax.grid(which="major", visible=False)
+        ax.tick_params(which="both", length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
         ax.set_title(title)
-        if norm is not None:
-            fig.colorbar(image, ax=ax, label="checks (log)", shrink=0.8)
         return _svg(fig, name, title)
 
 

@@ -90,13 +90,14 @@ def test_cost_by_depth_draws_every_method_and_representation_on_log_axes():
     assert {"median time (s, log)", "median size (ops, log)", "10\u207b\u2075"} <= set(texts(root))
 
 
-def test_heatmap_writes_each_count_and_marks_a_gap():
-    root = ET.fromstring(plots.heatmap(["pow", "log"], ["negative base", "tiny"], [[12, 0], [None, 3]],
-                                       worst=[[0.2, None], [None, 1.5]], name="coverage", title="coverage"))
+def test_heatmap_writes_each_region_with_its_count_and_marks_a_gap():
+    cells = [[("x > 0, real y", 12, 0.2), ("x < 0, integer y", 0, None)], [("x tiny", 3, 1.5)]]
+    root = ET.fromstring(plots.heatmap(["pow", "log"], cells, name="coverage", title="coverage"))
     words = texts(root)
-    assert {"12", "0.2", "3", "1.5"} <= set(words)  # count and worst err/tol of each cell
-    assert "gap" in words and "negative base" in words and "pow" in words
-    assert sum(w == "gap" for w in words) == 1  # the None cell is blank, not a gap
+    assert {"x > 0, real y", "12 \u00b7 0.2", "x < 0, integer y", "x tiny", "3 \u00b7 1.5", "pow", "log"} <= set(words)
+    assert words.count("gap") == 1  # the unreached region, and only it
+    reds = [e for e in root.iter(SVG + "text") if "#d62728" in (e.get("style") or "")]
+    assert {"".join(e.itertext()) for e in reds} >= {"gap", "3 \u00b7 1.5"}  # the gap, and err/tol 1.5 over 1
 
 
 def test_figures_keep_their_ids_apart_on_one_page():

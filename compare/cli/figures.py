@@ -93,18 +93,15 @@ def _swell(data: Mapping[str, Any]) -> list[str]:
 
 
 def _coverage(data: Mapping[str, Any]) -> list[str]:
-    rows = data["tables"].get("coverage") or []
-    if not rows or not isinstance(rows, list):
+    entries = data["tables"].get("coverage") or []
+    if not entries:
         return []
-    ops = list(dict.fromkeys(r["op"] for r in rows))
-    regions = list(dict.fromkeys(r["region"] for r in rows))
-    cells = {(r["op"], r["region"]): r for r in rows}
-    counts = [[cells[o, g]["checks"] if (o, g) in cells else None for g in regions] for o in ops]
-    worst = [[_number(cells[o, g].get("worst_err_tol")) if (o, g) in cells else None for g in regions] for o in ops]
-    svg = plots.heatmap(ops, regions, counts, worst=worst, name="coverage", title="Checks per op and region")
-    return [html.figure(svg, "How many checks exercised each region of each op's domain (colour, log scale; the "
-                             "number, and the worst err/tol under it). A red 'gap' is a region no check reached; "
-                             "a blank cell is a region the op does not have.")]
+    ops = list(dict.fromkeys(e["op"] for e in entries))
+    cells = [[(e["region"], e["checks"], _number(e.get("worst_err_over_tol"))) for e in entries if e["op"] == op]
+             for op in ops]
+    svg = plots.heatmap(ops, cells, name="coverage", title="Checks per op and region")
+    return [html.figure(svg, "How many checks exercised each region of each op's domain (colour: log scale), and "
+                             "their worst err/tol after the dot. A red 'gap' is a region no check reached.")]
 
 
 def _number(x: Any) -> float | None:
