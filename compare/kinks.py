@@ -15,12 +15,12 @@ kink than its exact value; :func:`crossed` whether a moved graph did.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from toygrad import Constant, Value, topological
 from toygrad.ops import Kink
 
-__all__ = ["Site", "sites", "side", "flip", "crossed"]
+__all__ = ["Site", "sites", "side", "flip", "crossed", "exact_nodes"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,23 @@ def sites(graph: Value) -> list[Site]:
         xs = [a.data for a in node.args]
         out.extend(Site(node.op.name, k, k.value(xs), refs) for k in node.op.kinks)
     return out
+
+
+def exact_nodes(graph: Value, forward: Any, env: Mapping[Any, Any]) -> list[Any]:
+    """The exact value of each node of ``graph``, in topological order (as :meth:`Site.exact_value` reads them).
+
+    ``forward`` is ``symbolic.Program.from_graph`` of a graph of the same
+    shape (one binding per op node, in topological order) and ``env`` a trace
+    of it, or of a program that keeps its bindings (its gradient); leaves are
+    their floats' exact values.
+    """
+    from symbolic import exact
+
+    ops = [n for n in topological(graph) if n.op is not None]
+    if len(ops) != len(forward.bindings):
+        raise ValueError(f"the program has {len(forward.bindings)} bindings for a graph of {len(ops)} op nodes")
+    symbol = {id(n): s for n, (s, _) in zip(ops, forward.bindings)}
+    return [exact(n.data) if n.op is None else env[symbol[id(n)]] for n in topological(graph)]
 
 
 def flip(graph_sites: Sequence[Site], exact_nodes: Sequence[Any]) -> str:

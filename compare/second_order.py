@@ -33,14 +33,13 @@ from symbolic import gradient as symbolic_gradient
 from symbolic import hessian as symbolic_hessian
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
-from . import kinks
-from .check import EPS, FD_SAFETY, Subject, relative_error
+from . import finite, kinks
+from .subjects import Subject
+from .three_way import TREE_LIMIT, Policy, relative_error
 from .schema import verdict_counts
-from .tolerance import error_bounds
+from .tolerance import SAFETY, error_bounds
 
 __all__ = ["check_hessian", "hessian_verdict", "hessian_by_depth", "crossover"]
-
-TREE_LIMIT = 20_000
 
 
 def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
@@ -48,10 +47,19 @@ def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
     return [by_label[n] for n in names if n in by_label]
 
 
-def check_hessian(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> list[dict[str, Any]]:
-    """One row per point: the Hessian and the forward-mode gradient against the exact ones."""
+def check_hessian(
+    subject: Subject, points: Sequence[Sequence[float]] | None = None, policy: Policy = Policy()
+) -> list[dict[str, Any]]:
+    """One row per point: the Hessian and the forward-mode gradient against the exact ones.
+
+    Points as for :func:`compare.three_way.check_function`.
+    """
     names = tuple(subject.variables)
-    points = list(subject.points if points is None else points)
+    if points is None:
+        points = getattr(subject, "points", None)
+        if points is None:
+            raise ValueError(f"{subject.id} has no sample points of its own: give the points to check")
+    points = list(points)
     truth = None
     rows = []
     for p in points:
@@ -72,11 +80,11 @@ def check_hessian(subject: Subject, points: Sequence[Sequence[float]] | None = N
             except SymbolicLimitError:
                 truth = symbolic_hessian(graph, wrt, mode="dag")
             row["times"]["symbolic"] = time.perf_counter() - t
-        rows.append(_check_point(subject, graph, wrt, point, truth, row))
+        rows.append(_check_point(subject, graph, wrt, point, truth, row, policy))
     return rows
 
 
-def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
+def _check_point(subject, graph, wrt, point, truth, row, policy: Policy) -> dict[str, Any]:
     n = len(wrt)
     xs = [v.data for v in wrt]
     names = [v.label for v in wrt]
@@ -101,7 +109,8 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     # tolerance: the policy on each gradient component's own graph
     first = grad(graph, wrt, create_graph=True)
     row_bounds = [error_bounds(g, wrt) if isinstance(g, Value) else None for g in first]
-    tol = [list(b.gradient_tolerance()) if b else [0.0] * n for b in row_bounds]
+    widen = policy.safety / SAFETY
+    tol = [[widen * t for t in b.gradient_tolerance()] if b else [0.0] * n for b in row_bounds]
     hessian_scale = [m for b in row_bounds for m in (b.magnitude if b else [0.0] * n)]
 
     # forward mode and reverse mode first derivatives, and finite differences of the gradient
@@ -111,32 +120,27 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     graph.backward()
     reverse = [v.grad for v in wrt]
 
-    def gradient_at(values):
-        g = at(values)
-        g.backward()
-        return [v.grad for v in _ordered_variables(g, names)]
-
     fd, fd_tol = [[0.0] * n for _ in range(n)], [[0.0] * n for _ in range(n)]
     first_bounds = error_bounds(graph, wrt)
     gradient_error = first_bounds.gradient_tolerance()
     here = kinks.sites(graph)
     crossed = False
+
+    def gradient_along(j: int):
+        def gradient_at(t: float) -> list[float]:
+            nonlocal crossed
+            g = at([t if k == j else x for k, x in enumerate(xs)])
+            crossed |= bool(kinks.crossed(here, kinks.sites(g)))
+            g.backward()
+            return [v.grad for v in _ordered_variables(g, names)]
+
+        return gradient_at
+
     try:
         for j in range(n):
-            cols = []
-            for scale in (1.0, 2.0):
-                h = scale * EPS ** (1 / 3) * max(1.0, abs(xs[j]))
-                plus, minus = list(xs), list(xs)
-                plus[j] += h
-                minus[j] -= h
-                gp, gm = gradient_at(plus), gradient_at(minus)
-                cols.append([(a - b) / (plus[j] - minus[j]) for a, b in zip(gp, gm)])
-                for moved in (plus, minus):
-                    crossed |= bool(kinks.crossed(here, kinks.sites(at(moved))))
-            for i in range(n):
-                fd[i][j] = cols[0][i]
-                h = EPS ** (1 / 3) * max(1.0, abs(xs[j]))
-                fd_tol[i][j] = FD_SAFETY * (abs(cols[0][i] - cols[1][i]) / 3 + gradient_error[i] / h)
+            for i, est in enumerate(finite.differences(gradient_along(j), xs[j], relative=policy.fd_step)):
+                fd[i][j] = est.value
+                fd_tol[i][j] = est.tolerance(gradient_error[i], exact=exact_rows[i][j], safety=policy.fd_safety)
     except DomainError:
         crossed = True
     row["ad"], row["exact"], row["fd"], row["tolerance"] = ad, exact_rows, fd, tol

@@ -9,7 +9,7 @@ tasks can be handed back in (``done``) to resume an interrupted sweep.
 >>> tasks = make_tasks(seed=0, depths=[1, 2], n=2)
 >>> [t.id for t in tasks]
 ['0:1:0', '0:1:1', '0:2:0', '0:2:1']
->>> result = run_sweep(tasks, progress=False)
+>>> result = run_sweep(tasks)
 >>> result.complete, len(result.rows) == 2 * 2 * 3
 (True, True)
 """
@@ -22,9 +22,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .check import check_function
+from .three_way import check_function
 from .generate import DEFAULT_OPS, generate
-from .cli.output import progress as progress_bar
 from .second_order import check_hessian
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]
@@ -123,13 +122,16 @@ def run_sweep(
     tasks: Sequence[Task],
     executor: cf.Executor | None = None,
     done: Mapping[str, dict[str, Any]] | None = None,
-    progress: bool = True,
+    progress: Callable[..., Any] | None = None,
     on_function: Callable[[dict[str, Any]], None] | None = None,
 ) -> SweepResult:
     """Run every task not already in ``done``; Ctrl-C stops early with what finished.
 
     Results come back in task order whatever order the executor finishes them
     in, so the same tasks give the same result with any executor.
+    ``progress(total=..., desc=...)``, if given, makes a counter (a tqdm-like
+    object with ``update(n)`` and ``close()``) that advances as each function
+    finishes; ``on_function`` is called with each finished function.
     """
     done = dict(done or {})
     todo = [t for t in tasks if t.id not in done]
@@ -138,7 +140,7 @@ def run_sweep(
     finished: dict[str, dict[str, Any]] = dict(done)
     interrupted = False
     futures: dict[cf.Future, Task] = {}
-    bar = progress_bar(range(len(todo)), total=len(todo), desc="functions") if progress else None
+    bar = progress(total=len(todo), desc="functions") if progress else None
     try:
         if isinstance(executor, InlineExecutor):  # run lazily, so Ctrl-C stops between functions
             for task in todo:

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from compare.check import VERDICTS, check_function
-from compare.cli.check import FormulaSubject
+from compare.three_way import VERDICTS, check_function
+from compare.subjects import FormulaSubject
 from compare.generate import RandomFunction, Ref, generate, parse_id
 from compare.selftest import _patched_op
 from compare.sweep import InlineExecutor, executor_for, make_tasks, run_sweep
@@ -80,7 +80,7 @@ def test_parse_id_says_what_it_expects():
 
 
 def test_correct_engine_agrees_on_a_sweep():
-    rows = run_sweep(make_tasks(seed=5, depths=range(1, 6), n=6), progress=False).rows
+    rows = run_sweep(make_tasks(seed=5, depths=range(1, 6), n=6)).rows
     assert rows and {r["verdict"] for r in rows} <= {"agree", "non-smooth"}
     assert sum(r["verdict"] == "agree" for r in rows) >= 0.9 * len(rows)
 
@@ -152,19 +152,19 @@ def test_tolerance_scales_with_conditioning():
 
 def test_sweep_gives_the_same_rows_with_a_process_pool():
     tasks = make_tasks(seed=7, depths=[2, 3], n=3)
-    inline = run_sweep(tasks, progress=False).rows
+    inline = run_sweep(tasks).rows
     with executor_for(2) as pool:
-        pooled = run_sweep(tasks, executor=pool, progress=False).rows
+        pooled = run_sweep(tasks, executor=pool).rows
     strip = lambda rows: [{k: v for k, v in r.items() if k != "times"} for r in rows]  # noqa: E731
     assert strip(inline) == strip(pooled)
 
 
 def test_sweep_resumes_without_redoing_finished_tasks():
     tasks = make_tasks(seed=1, depths=[2], n=4)
-    first = run_sweep(tasks[:2], progress=False)
+    first = run_sweep(tasks[:2])
     done = {f["id"]: f for f in first.functions}
     seen = []
-    rest = run_sweep(tasks, done=done, progress=False, on_function=lambda f: seen.append(f["id"]))
+    rest = run_sweep(tasks, done=done, on_function=lambda f: seen.append(f["id"]))
     assert seen == [t.id for t in tasks[2:]]
     assert rest.complete and [f["id"] for f in rest.functions] == [t.id for t in tasks]
 

@@ -8,40 +8,21 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import dataclass
 from typing import Any
 
-from symbolic import Formula, ParseError, parse
-from toygrad import DomainError, Value
+from symbolic import ParseError, parse
+from toygrad import DomainError
 
-from ..check import Check, check_function
+from ..three_way import Check, check_function
 from ..errors import UsageError
 from ..generate import generate, parse_id
 from .output import add_output_options, caption, document, fmt_error, records, table, write_json
 from ..schema import verdict_counts
 from ..second_order import check_hessian
+from ..subjects import FormulaSubject
 
 NAME = "check"
 HELP = "check one formula at one point: AD, exact symbolic, lambdify and finite differences"
-
-
-@dataclass(frozen=True)
-class FormulaSubject:
-    """A parsed formula, checked like a random function."""
-
-    parsed: Formula
-    id: str = "formula"
-
-    @property
-    def variables(self) -> tuple[str, ...]:
-        return self.parsed.variables
-
-    @property
-    def formula(self) -> str:
-        return self.parsed.text
-
-    def build(self, point: dict[str, float]) -> Value:
-        return self.parsed.build(point)
 
 
 def parse_point(text: str) -> dict[str, float]:

@@ -33,8 +33,7 @@ from ..errors import UsageError
 from ..schema import SCHEMA_VERSION
 
 __all__ = ["table", "records", "caption", "cell", "verdict_columns", "document", "write_json", "write_text",
-           "read_json",
-           "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int", "WIDTH"]
+           "read_json", "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int", "WIDTH"]
 
 #: the widest a line of output gets by default (``--width``)
 WIDTH = 100
@@ -222,7 +221,7 @@ def records(rows: Sequence[dict[str, Any]], columns: Sequence[str | tuple[str, s
 
 def verdict_columns(key: str = "verdicts") -> list[tuple[str, str]]:
     """A column for each verdict of :data:`compare.check.VERDICTS`, zeros included."""
-    from ..check import VERDICTS
+    from ..three_way import VERDICTS
     from ..schema import verdict_key
 
     return [(f"{key}.{verdict_key(v)}", v) for v in VERDICTS]
@@ -303,3 +302,8 @@ def progress(items: Iterable[Any], total: int | None = None, desc: str = "") -> 
     disable = {"1": False, "0": True}.get(choice)  # None: tqdm's own rule, on a terminal only
     return tqdm(items, total=total, desc=desc, file=sys.stderr, delay=1.0, leave=False, dynamic_ncols=True,
                 disable=disable)
+
+
+def counter(total: int, desc: str = "") -> Any:
+    """A progress bar that the caller advances with ``update(n)`` (for ``compare.sweep.run_sweep``)."""
+    return progress(range(total), total=total, desc=desc)

@@ -16,15 +16,18 @@ from typing import Any, Sequence
 
 from toygrad import OPS
 
-from .. import second_order, swell
+from .. import second_order
+from . import swell as swellcmd
 from . import train as traincmd
-from ..check import VERDICTS, Check, verdict
+from ..three_way import VERDICTS, Check, verdict
 from ..errors import UsageError
 from ..schema import validate, verdict_counts, verdict_key
 from .output import (
-    add_output_options, caption, document, positive_int, read_json, records, verdict_columns, write_json,
+    add_output_options, caption, counter, document, positive_int, read_json, records, verdict_columns,
+    write_json,
 )
 from ..sweep import executor_for, make_tasks, run_sweep
+from ..swell import measure as measure_swell
 from ..tolerance import err_over_tol
 
 NAME = "report"
@@ -35,7 +38,7 @@ TITLES = {
     "agreement_by_depth": "Agreement by depth",
     "agreement_by_op": "Agreement by op (functions that contain the op)",
     "cost_by_depth": "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
-    "swell": swell.CAPTION,
+    "swell": swellcmd.CAPTION,
     "second_order_by_depth": "Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
                              "gradient, against SymPy's exact Hessian; first derivatives by forward and by reverse "
                              "mode against the exact ones",
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     with executor_for(args.workers) as executor:
-        result = run_sweep(tasks, executor=executor, done=done)
+        result = run_sweep(tasks, executor=executor, done=done, progress=counter)
     sweep_seconds = time.perf_counter() - started
 
     functions = result.functions
@@ -141,8 +144,8 @@ def run(args: argparse.Namespace) -> int:
                 args.format, w),
     ]
     if result.complete:
-        tables["swell"] = swell.measure(8)
-        out += ["", caption(swell.CAPTION, w), swell.render(tables["swell"], args.format, w)]
+        tables["swell"] = measure_swell(8)
+        out += ["", caption(TITLES["swell"], w), swellcmd.render(tables["swell"], args.format, w)]
     if args.order >= 2 and result.complete:
         by_depth: dict[int, list] = {}
         for f in functions:

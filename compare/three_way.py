@@ -22,39 +22,43 @@ each representation. The tolerance comes from :mod:`compare.tolerance`.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Sequence
 
-import sympy as sp
 
-from symbolic import Program, SymbolicDomainError, SymbolicLimitError, exact, gradient
+from symbolic import Program, SymbolicDomainError, SymbolicLimitError, gradient
 from toygrad import DomainError, Value, topological, variables
 
-from . import kinks
-from .tolerance import error_bounds
+from . import finite, kinks
+from .subjects import Subject
+from .tolerance import SAFETY, error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "verdict", "VERDICTS", "central_difference", "relative_error"]
+__all__ = ["Check", "Policy", "check_function", "verdict", "VERDICTS", "relative_error", "TREE_LIMIT"]
 
 VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
-EPS = sys.float_info.epsilon
-#: a finite difference may be off by this many times its own error estimate
-FD_SAFETY = 10.0
 #: tree mode is the ground truth unless its derivative is larger than this many ops
 TREE_LIMIT = 20_000
 
 
-class Subject(Protocol):
-    """What can be checked: a random function, or a parsed formula."""
+@dataclass(frozen=True)
+class Policy:
+    """The tolerance policy's knobs (defaults: the README's policy).
 
-    id: str
-    variables: tuple[str, ...]
+    ``safety`` multiplies the running error bound of :mod:`compare.tolerance`
+    (AD and the forward value); ``fd_safety`` the finite difference's own
+    error estimate; ``fd_step`` is the relative central-difference step.
+    """
 
-    @property
-    def formula(self) -> str: ...
+    safety: float = SAFETY
+    fd_safety: float = finite.FD_SAFETY
+    fd_step: float = finite.STEP
 
-    def build(self, point: Mapping[str, float]) -> Value: ...
+    def __post_init__(self) -> None:
+        for name in ("safety", "fd_safety", "fd_step"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0 < value < math.inf):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 @dataclass
@@ -95,15 +99,6 @@ class Check:
         return asdict(self)
 
 
-def central_difference(f, xs: Sequence[float], i: int, scale: float = 1.0) -> float:
-    """d f / d xs[i] by a central difference with step ``scale * eps**(1/3) * max(1, |x|)``."""
-    h = scale * EPS ** (1 / 3) * max(1.0, abs(xs[i]))
-    plus, minus = list(xs), list(xs)
-    plus[i] += h
-    minus[i] -= h
-    return (f(plus) - f(minus)) / (plus[i] - minus[i])
-
-
 @dataclass
 class _Symbolic:
     """What SymPy derives once per function, shared by all its points."""
@@ -111,6 +106,7 @@ class _Symbolic:
     truth: Program | None
     ground_truth: str
     dag: Program | None
+    forward: Program
     compiled: Any
     sizes: dict[str, int | None]
     times: dict[str, float]
@@ -121,7 +117,8 @@ def _derive(graph: Value) -> _Symbolic:
     times: dict[str, float] = {}
     sizes: dict[str, int | None] = {"graph_ops": sum(1 for n in topological(graph) if n.op is not None)}
     t = time.perf_counter()
-    dag = gradient(graph, mode="dag")
+    forward = Program.from_graph(graph)
+    dag = forward.gradient()  # DAG mode: what symbolic.gradient(graph, mode="dag") computes, keeping forward's nodes
     times["dag"] = time.perf_counter() - t
     sizes["dag_ops"] = dag.count_ops()
     t = time.perf_counter()
@@ -137,7 +134,7 @@ def _derive(graph: Value) -> _Symbolic:
     t = time.perf_counter()
     compiled = truth.compile()
     times["lambdify_compile"] = time.perf_counter() - t
-    return _Symbolic(truth, name, dag, compiled, sizes, times)
+    return _Symbolic(truth, name, dag, forward, compiled, sizes, times)
 
 
 def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Sequence[float] = ()) -> float:
@@ -154,9 +151,18 @@ def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Seq
     return max(abs(m - t) for m, t in zip(measured, truth)) / size
 
 
-def check_function(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> list[Check]:
-    """Check ``subject`` at each point (default: a random function's own sample points)."""
-    points = list(subject.points if points is None else points)
+def check_function(
+    subject: Subject, points: Sequence[Sequence[float]] | None = None, policy: Policy = Policy()
+) -> list[Check]:
+    """Check ``subject`` at each point, given in the order of ``subject.variables``.
+
+    Without ``points``, a random function's own sample points.
+    """
+    if points is None:
+        points = getattr(subject, "points", None)
+        if points is None:
+            raise ValueError(f"{subject.id} has no sample points of its own: give the points to check")
+    points = list(points)
     names = tuple(subject.variables)
     symbolic: _Symbolic | None = None
     results = []
@@ -169,7 +175,7 @@ def check_function(subject: Subject, points: Sequence[Sequence[float]] | None = 
             continue
         if symbolic is None:
             symbolic = _derive(graph)
-        results.append(_check_point(subject, graph, point, symbolic))
+        results.append(_check_point(subject, graph, point, symbolic, policy))
     return results
 
 
@@ -180,7 +186,7 @@ def _formula(subject: Subject) -> str:
         return getattr(subject, "text", subject.id)
 
 
-def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _Symbolic) -> Check:
+def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _Symbolic, policy: Policy) -> Check:
     names = list(point)
     xs = [point[n] for n in names]
     leaves = {v.label: v for v in variables(graph)}
@@ -204,15 +210,14 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     t = time.perf_counter()
     try:
         truth = sym.truth.evaluate(point)
-        env, _ = sym.dag.trace(point)
+        env, (value_exact,) = sym.forward.trace(point)
     except SymbolicDomainError as exc:
         result.verdict, result.reason = "out-of-domain", f"the exact evaluation left the reals: {exc}"
         return result
     result.times["exact"] = time.perf_counter() - t
     truth_by_symbol = dict(zip(sym.truth.inputs, truth)) if sym.ground_truth == "tree" else None
     result.exact = _in_order(names, sym, truth, truth_by_symbol)
-    forward = [s for s, _ in sym.dag.bindings][: result.sizes["graph_ops"]]
-    result.value_exact = float(env[forward[-1]]) if forward else xs[names.index(graph.label)]
+    result.value_exact = float(value_exact)
 
     # float symbolic: lambdify'd derivative
     t = time.perf_counter()
@@ -225,7 +230,8 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
 
     # finite differences of the engine's forward pass, with their error estimate
     bounds = error_bounds(graph, wrt)
-    tol = dict(zip([v.label for v in wrt], bounds.gradient_tolerance()))
+    widen = policy.safety / SAFETY
+    tol = dict(zip([v.label for v in wrt], (widen * t for t in bounds.gradient_tolerance())))
     result.tolerance = [tol.get(n, 0.0) for n in names]
     t = time.perf_counter()
     here = kinks.sites(graph)
@@ -237,29 +243,24 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
         return moved.data
 
     try:
-        fd, fd2 = [], []
-        for i in range(len(xs)):
-            fd.append(central_difference(f, xs, i))
-            fd2.append(central_difference(f, xs, i, scale=2.0))
+        estimates = finite.gradient(f, xs, relative=policy.fd_step)
     except DomainError as exc:
-        fd = fd2 = [math.nan] * len(xs)
+        fd = fd_tol = [math.nan] * len(xs)
         stencil_left_domain = str(exc)
     else:
+        fd = [e.value for e in estimates]
+        fd_tol = [e.tolerance(bounds.value, exact=x, safety=policy.fd_safety) for e, x in zip(estimates, result.exact)]
         stencil_left_domain = ""
     result.times["fd"] = time.perf_counter() - t
     result.fd = fd
-    fd_tol = [
-        FD_SAFETY * (abs(a - b) / 3 + bounds.value / (EPS ** (1 / 3) * max(1.0, abs(x)))) + 4 * EPS * abs(e)
-        for a, b, x, e in zip(fd, fd2, xs, result.exact)
-    ]
 
     scale = bounds.magnitude
     result.error_ad = relative_error(result.ad, result.exact, scale)
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
-    result.value_tolerance = bounds.value_tolerance()
+    result.value_tolerance = widen * bounds.value_tolerance()
     result.fd_tolerance = fd_tol
-    result.kink_flipped = kinks.flip(here, _exact_nodes(graph, point, env, forward))
+    result.kink_flipped = kinks.flip(here, kinks.exact_nodes(graph, sym.forward, env))
     result.fd_excluded = _fd_excluded(here, next(filter(None, crossed), ""), stencil_left_domain)
     result.verdict, result.reason = verdict(result)
     return result
@@ -307,12 +308,3 @@ def verdict(r: Check) -> tuple[str, str]:
         if not abs(d - e) <= t:
             return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"
     return "agree", ""
-
-
-def _exact_nodes(graph: Value, point: Mapping[str, float], env: Mapping, forward: Sequence[sp.Symbol]) -> list:
-    """Exact values of the graph's nodes in topological order (variables exact, op nodes traced)."""
-    values = []
-    ops = iter(forward)
-    for node in topological(graph):
-        values.append(exact(point[node.label]) if node.op is None else env[next(ops)])
-    return values
