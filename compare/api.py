@@ -60,7 +60,8 @@ class PointResult:
     """The check at one point: the verdict and its reason, each partial, the values, the ground truth, times.
 
     ``verdict`` judges the gradient (and the forward value); with ``order=2``
-    ``hessian_verdict`` judges the Hessian.
+    ``hessian_verdict`` judges the Hessian. ``certified``: every exact value
+    the verdict rests on is a certified ball (see :mod:`compare.ground_truth`).
     """
 
     point: dict[str, float]
@@ -74,6 +75,7 @@ class PointResult:
     hessian: tuple[Partial, ...] = ()
     hessian_verdict: str | None = None
     hessian_reason: str = ""
+    certified: bool = False
 
     @property
     def ok(self) -> bool:
@@ -206,7 +208,7 @@ def _hessian(names: Sequence[str], row: Mapping[str, Any]) -> tuple[Partial, ...
 
 def check(
     f: Any, at: Any, *, order: int = 1, safety: float | None = None, fd_safety: float | None = None,
-    fd_step: float | None = None,
+    fd_step: float | None = None, backend: str | None = None,
 ) -> Result:
     """Check the gradient of ``f`` (and its Hessian with ``order=2``) at each point of ``at``.
 
@@ -220,6 +222,9 @@ def check(
 
     ``safety``, ``fd_safety``, ``fd_step``: the tolerance policy's knobs (see :class:`compare.three_way.Policy`;
     defaults: the README's policy).
+
+    ``backend``: the CAS that derives the exact derivatives, ``"symengine"`` (the default when it can be
+    imported) or ``"sympy"`` (the reference path); either way they are evaluated as certified balls.
 
     >>> r = check("x * exp(y)", at=[(1.0, 0.0), {"x": 2.0, "y": 1.0}])
     >>> bool(r), r.verdicts, r.points[0].partials[1].exact
@@ -239,14 +244,15 @@ def check(
     # a formula's graph has the same shape everywhere; a function's or a graph's may branch on its values
     same_shape = isinstance(subject, (FormulaSubject, SympySubject)) or hasattr(subject, "points")
     groups = [ordered] if same_shape else [[p] for p in ordered]
-    checks = [c for g in groups for c in check_function(subject, g, policy)]
-    hessians = [r for g in groups for r in check_hessian(subject, g, policy)] if order == 2 else []
+    checks = [c for g in groups for c in check_function(subject, g, policy, backend=backend)]
+    hessians = [r for g in groups for r in check_hessian(subject, g, policy, backend=backend)] if order == 2 else []
     results = []
     for k, c in enumerate(checks):
         row = hessians[k] if hessians else {}
         results.append(PointResult(
             c.point, c.verdict, c.reason, c.value, c.value_exact, _partials(names, c), c.ground_truth, c.times,
             _hessian(names, row), row.get("verdict"), row.get("reason", ""),
+            c.certified and row.get("certified", True),
         ))
     return Result(subject.formula, names, order, tuple(results), policy, time.perf_counter() - started,
                   tuple(checks), tuple(hessians))

@@ -136,10 +136,12 @@ def _same(items: Iterable[Any], **_: Any) -> Iterable[Any]:
     return items
 
 
-def baseline(seed: int, per_op: int, progress: Callable[..., Iterable] = _same) -> list[tuple[Any, Any]]:
+def baseline(seed: int, per_op: int, progress: Callable[..., Iterable] = _same,
+             backend: str | None = None) -> list[tuple[Any, Any]]:
     """(function, check) pairs with the table intact: the ground truth for every mutant.
 
-    ``progress`` wraps the loop over functions (the CLI passes a progress bar).
+    ``progress`` wraps the loop over functions (the CLI passes a progress bar);
+    ``backend`` derives the ground truth (see :func:`compare.three_way.check_function`).
     """
     pairs = []
     functions = []
@@ -147,7 +149,7 @@ def baseline(seed: int, per_op: int, progress: Callable[..., Iterable] = _same) 
         for i in range(per_op):
             functions.append(generate(seed, depth=2 + i % 2, index=k * per_op + i, require=name))
     for f in progress(functions, desc="ground truth"):
-        for c in check_function(f):
+        for c in check_function(f, backend=backend):
             if c.verdict == "agree":
                 pairs.append((f, c))
     return pairs

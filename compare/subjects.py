@@ -66,6 +66,10 @@ class FormulaSubject:
     def build(self, point: Mapping[str, float]) -> Value:
         return self.parsed.build(point)
 
+    def build_named(self, point: Mapping[str, float]) -> tuple[Value, dict[Constant, str]]:
+        """:meth:`build`, and the constant leaves that stand for ``pi`` and ``e`` (exact in the ground truth)."""
+        return self.parsed.build_named(point)
+
 
 @dataclass(frozen=True)
 class CallableSubject:

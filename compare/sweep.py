@@ -40,6 +40,8 @@ class Task:
     ops: tuple[str, ...] = DEFAULT_OPS
     points: int = 3
     order: int = 1
+    backend: str | None = None  # None: the default backend (see symbolic.backend)
+    sizes: bool = True  # measure each representation's size (the report's cost table)
 
     @property
     def id(self) -> str:
@@ -54,17 +56,22 @@ def make_tasks(
     ops: Sequence[str] = DEFAULT_OPS,
     points: int = 3,
     order: int = 1,
+    backend: str | None = None,
+    sizes: bool = True,
 ) -> list[Task]:
-    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode."""
-    return [Task(seed, d, i, variables, tuple(ops), points, order) for d in depths for i in range(n)]
+    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode.
+
+    ``backend`` derives the ground truth; ``sizes`` measures each representation (as the report shows).
+    """
+    return [Task(seed, d, i, variables, tuple(ops), points, order, backend, sizes) for d in depths for i in range(n)]
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Generate the task's function and check it at its points (runs in a worker)."""
     start = time.perf_counter()
     f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points)
-    checks = check_function(f)
-    second = check_hessian(f) if task.order >= 2 else []
+    checks = check_function(f, backend=task.backend, sizes=task.sizes)
+    second = check_hessian(f, backend=task.backend) if task.order >= 2 else []
     return {
         "id": task.id,
         "depth": task.depth,

@@ -3,16 +3,24 @@
 For a function at a point, :func:`check_function` computes
 
 * the AD gradient (toygrad's ``backward()``),
-* the exact symbolic gradient, the ground truth: SymPy's tree-mode derivative
-  evaluated at the exact (rational) point to 50 digits (DAG mode where tree mode
-  meets SymPy's recursion limit),
-* the float symbolic gradient: the same derivative compiled with ``lambdify``,
+* the exact symbolic gradient, the ground truth (:mod:`compare.ground_truth`):
+  the backend's tree-mode derivative (DAG mode where tree mode is too large)
+  evaluated in ball arithmetic at the exact point, each ball narrower than a
+  thousandth of its tolerance (*certified*),
+* the float symbolic gradient: the same derivative compiled (SymEngine's
+  ``Lambdify``, or SymPy's ``lambdify`` on the reference path),
 * a central finite difference of the engine's forward pass, step
   ``eps**(1/3) * max(1, |x|)``,
 
-their errors, a verdict (``agree``, ``disagree``, ``non-smooth``,
-``out-of-domain``) with its reason, the time of each method and the size of
-each representation. The tolerance comes from :mod:`compare.tolerance`.
+their errors, a verdict (one of :data:`VERDICTS`) with its reason, the balls,
+the time of each method and, when asked, the size of each representation. The
+tolerance comes from :mod:`compare.tolerance`. ``agree`` rests on certified
+balls only: where a ball stays wider (or fell back to ``evalf``) the verdict
+is ``undecided``.
+
+``backend="symengine"`` (the default when it can be imported) derives with
+SymEngine; ``backend="sympy"`` runs the reference path, SymPy throughout, to
+the same verdicts.
 
 >>> from compare.generate import generate
 >>> [c.verdict for c in check_function(generate(seed=1, depth=2, index=0))]
@@ -27,18 +35,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 
-from symbolic import Program, SymbolicDomainError, SymbolicLimitError, gradient
-from toygrad import DomainError, Value, topological, variables
+from symbolic import SymbolicDomainError, backend as get_backend
+from toygrad import Constant, DomainError, Value, topological, variables
 
 from . import finite, kinks
-from .subjects import Subject
+from .generate import RandomFunction
+from .ground_truth import TREE_LIMIT, Truth, derive, record
+from .replay import Replay
+from .subjects import FormulaSubject, GraphSubject, Subject, SympySubject
 from .tolerance import SAFETY, error_bounds
 
-__all__ = ["Check", "Policy", "check_function", "verdict", "VERDICTS", "relative_error", "TREE_LIMIT"]
+__all__ = ["Check", "Policy", "check_function", "verdict", "VERDICTS", "relative_error", "TREE_LIMIT", "build"]
 
-VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
-#: tree mode is the ground truth unless its derivative is larger than this many ops
-TREE_LIMIT = 20_000
+#: every verdict, in the order reports list them; ``undecided``: the exact value is not known well enough
+VERDICTS = ("agree", "disagree", "undecided", "non-smooth", "out-of-domain")
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,13 @@ class Policy:
 @dataclass
 class Check:
     """The outcome of one function at one point. Times are in seconds.
+
+    ``exact`` holds the midpoints of the ground truth's balls; ``ball`` each
+    component's ball (``mid``, ``rad``: the exact value lies within ``rad`` of
+    ``mid``; ``status``: ``certified`` when the ball's own radius is below a
+    thousandth of the tolerance, else ``undecided``, or ``kink``; ``prec``:
+    bits), ``value_ball`` the value's. ``certified``: every ball is.
+    ``backend``: the CAS that derived the truth.
 
     The verdict follows from the numbers stored here (see :func:`verdict`):
     ``kink_flipped`` says why rounding put a kink op on the other side of its
@@ -91,50 +108,16 @@ class Check:
     error_fd: float | None = None
     error_symbolic_float: float | None = None
     ground_truth: str = "tree"
+    backend: str = ""
+    ball: list[dict[str, Any]] = field(default_factory=list)
+    value_ball: dict[str, Any] | None = None
+    certified: bool = False
     ops: list[str] = field(default_factory=list)
     sizes: dict[str, int | None] = field(default_factory=dict)
     times: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass
-class _Symbolic:
-    """What SymPy derives once per function, shared by all its points."""
-
-    truth: Program | None
-    ground_truth: str
-    dag: Program | None
-    forward: Program
-    compiled: Any
-    sizes: dict[str, int | None]
-    times: dict[str, float]
-    failure: str = ""
-
-
-def _derive(graph: Value) -> _Symbolic:
-    times: dict[str, float] = {}
-    sizes: dict[str, int | None] = {"graph_ops": sum(1 for n in topological(graph) if n.op is not None)}
-    t = time.perf_counter()
-    forward = Program.from_graph(graph)
-    dag = forward.gradient()  # DAG mode: what symbolic.gradient(graph, mode="dag") computes, keeping forward's nodes
-    times["dag"] = time.perf_counter() - t
-    sizes["dag_ops"] = dag.count_ops()
-    t = time.perf_counter()
-    try:
-        tree: Program | None = gradient(graph, mode="tree")
-        times["tree"] = time.perf_counter() - t
-        sizes["tree_ops"] = tree.count_ops()
-        sizes["tree_ops_cse"] = tree.count_ops_cse()
-    except SymbolicLimitError:
-        tree = None
-        sizes["tree_ops"] = sizes["tree_ops_cse"] = None
-    truth, name = (tree, "tree") if tree is not None and sizes["tree_ops"] <= TREE_LIMIT else (dag, "dag")
-    t = time.perf_counter()
-    compiled = truth.compile()
-    times["lambdify_compile"] = time.perf_counter() - t
-    return _Symbolic(truth, name, dag, forward, compiled, sizes, times)
 
 
 def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Sequence[float] = ()) -> float:
@@ -152,11 +135,20 @@ def relative_error(measured: Sequence[float], truth: Sequence[float], scale: Seq
 
 
 def check_function(
-    subject: Subject, points: Sequence[Sequence[float]] | None = None, policy: Policy = Policy()
+    subject: Subject,
+    points: Sequence[Sequence[float]] | None = None,
+    policy: Policy = Policy(),
+    *,
+    backend: str | None = None,
+    sizes: bool = False,
 ) -> list[Check]:
     """Check ``subject`` at each point, given in the order of ``subject.variables``.
 
-    Without ``points``, a random function's own sample points.
+    Without ``points``, a random function's own sample points. ``backend``
+    derives the ground truth (``"symengine"``, the default when it can be
+    imported, or ``"sympy"``); ``sizes=True`` also measures the size of each
+    representation (the cost tables show them; they cost more than the rest
+    of a check on the fast path).
     """
     if points is None:
         points = getattr(subject, "points", None)
@@ -164,19 +156,29 @@ def check_function(
             raise ValueError(f"{subject.id} has no sample points of its own: give the points to check")
     points = list(points)
     names = tuple(subject.variables)
-    symbolic: _Symbolic | None = None
+    text = _formula(subject)
+    backend = get_backend(backend).name
+    truth: Truth | None = None
     results = []
     for p in points:
         point = dict(zip(names, (float(x) for x in p)))
         try:
-            graph = subject.build(point)
+            graph, constants = build(subject, point)
         except DomainError as exc:
-            results.append(Check(subject.id, _formula(subject), point, "out-of-domain", str(exc)))
+            results.append(Check(subject.id, text, point, "out-of-domain", str(exc), backend=backend))
             continue
-        if symbolic is None:
-            symbolic = _derive(graph)
-        results.append(_check_point(subject, graph, point, symbolic, policy))
+        leaves = {v.label: v for v in variables(graph)}
+        wrt = [leaves[n] for n in names if n in leaves]
+        if truth is None:
+            truth = derive(graph, wrt, backend=backend, constants=constants, compile=True, sizes=sizes)
+        results.append(_check_point(subject, text, graph, wrt, point, truth, policy))
     return results
+
+
+def build(subject: Subject, point: dict[str, float]) -> tuple[Value, dict[Constant, str] | None]:
+    """The subject's graph at ``point``, and the constant leaves that stand for ``pi`` and ``e`` (if it says)."""
+    named = getattr(subject, "build_named", None)
+    return named(point) if named is not None else (subject.build(point), None)
 
 
 def _formula(subject: Subject) -> str:
@@ -186,15 +188,14 @@ def _formula(subject: Subject) -> str:
         return getattr(subject, "text", subject.id)
 
 
-def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _Symbolic, policy: Policy) -> Check:
+def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], point: dict[str, float], truth: Truth,
+                 policy: Policy) -> Check:
     names = list(point)
     xs = [point[n] for n in names]
-    leaves = {v.label: v for v in variables(graph)}
-    wrt = [leaves[n] for n in names if n in leaves]
     result = Check(
-        subject.id, _formula(subject), point, "agree", ground_truth=sym.ground_truth,
+        subject.id, text, point, "agree", ground_truth=truth.mode, backend=truth.backend.name,
         ops=sorted({n.op.name for n in topological(graph) if n.op is not None}),
-        sizes=dict(sym.sizes), times=dict(sym.times),
+        sizes=dict(truth.sizes), times=dict(truth.times),
     )
 
     # automatic: build and differentiate, as a user would
@@ -206,47 +207,49 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.ad = [by_label[n].grad if n in by_label else 0.0 for n in names]
     result.value = g.data
 
-    # exact: the ground truth, and every binding of the DAG program for the kinks
+    # the tolerance policy, which also sets how narrow the exact balls must be
+    t = time.perf_counter()
+    bounds = error_bounds(graph, wrt)
+    widen = policy.safety / SAFETY
+    tolerance = [widen * t for t in bounds.gradient_tolerance()]
+    value_tol = widen * bounds.value_tolerance()
+    tol = dict(zip([v.label for v in wrt], tolerance))
+    result.tolerance = [tol.get(n, 0.0) for n in names]
+    result.times["tolerance"] = time.perf_counter() - t
+
+    # exact: the ground truth's balls, the value's and the kinks' exact sides
     t = time.perf_counter()
     try:
-        truth = sym.truth.evaluate(point)
-        env, (value_exact,) = sym.forward.trace(point)
+        exact = truth.at(point, tolerance, value_tol)
     except SymbolicDomainError as exc:
         result.verdict, result.reason = "out-of-domain", f"the exact evaluation left the reals: {exc}"
         return result
     result.times["exact"] = time.perf_counter() - t
-    truth_by_symbol = dict(zip(sym.truth.inputs, truth)) if sym.ground_truth == "tree" else None
-    result.exact = _in_order(names, sym, truth, truth_by_symbol)
-    result.value_exact = float(value_exact)
+    balls = dict(zip([v.label for v in wrt], exact.derivatives))
+    result.exact = [balls[n].mid if n in balls else 0.0 for n in names]
+    result.ball = [record(balls[n], tol[n]) if n in balls else _ZERO for n in names]
+    result.value_exact = exact.value.mid
+    result.value_ball = record(exact.value, value_tol)
+    result.certified = all(b["status"] == "certified" for b in [*result.ball, result.value_ball])
 
-    # float symbolic: lambdify'd derivative
+    # float symbolic: the compiled derivative
     t = time.perf_counter()
     try:
-        floats = [float(v) for v in sym.compiled(*[point[s.name] for s in sym.truth.inputs])]
+        floats = [float(v) for v in truth.compiled(*[point[s.name] for s in truth.program.inputs])]
     except (ArithmeticError, ValueError):
-        floats = [math.nan] * len(sym.truth.outputs)
+        floats = [math.nan] * len(wrt)
     result.times["lambdify_eval"] = time.perf_counter() - t
-    result.symbolic_float = _in_order(names, sym, floats, None)
+    by_name = dict(zip([v.label for v in wrt], floats))
+    result.symbolic_float = [by_name.get(n, 0.0) for n in names]
 
     # finite differences of the engine's forward pass, with their error estimate
-    bounds = error_bounds(graph, wrt)
-    widen = policy.safety / SAFETY
-    tol = dict(zip([v.label for v in wrt], (widen * t for t in bounds.gradient_tolerance())))
-    result.tolerance = [tol.get(n, 0.0) for n in names]
     t = time.perf_counter()
     here = kinks.sites(graph)
-    crossed = []
-
-    def f(values: Sequence[float]) -> float:
-        moved = subject.build(dict(zip(names, values)))
-        crossed.append(kinks.crossed(here, kinks.sites(moved)))
-        return moved.data
-
     try:
-        estimates = finite.gradient(f, xs, relative=policy.fd_step)
+        estimates, crossed = _differences(subject, graph, names, wrt, xs, here, policy)
     except DomainError as exc:
         fd = fd_tol = [math.nan] * len(xs)
-        stencil_left_domain = str(exc)
+        crossed, stencil_left_domain = "", str(exc)
     else:
         fd = [e.value for e in estimates]
         fd_tol = [e.tolerance(bounds.value, exact=x, safety=policy.fd_safety) for e, x in zip(estimates, result.exact)]
@@ -258,24 +261,62 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_ad = relative_error(result.ad, result.exact, scale)
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
-    result.value_tolerance = widen * bounds.value_tolerance()
+    result.value_tolerance = value_tol
     result.fd_tolerance = fd_tol
-    result.kink_flipped = kinks.flip(here, kinks.exact_nodes(graph, sym.forward, env))
-    result.fd_excluded = _fd_excluded(here, next(filter(None, crossed), ""), stencil_left_domain)
+    result.kink_flipped = kinks.flip(here, exact.sides)
+    result.fd_excluded = _fd_excluded(here, crossed, stencil_left_domain)
     result.verdict, result.reason = verdict(result)
     return result
 
 
-def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
-    lookup = by_symbol or dict(zip(sym.truth.inputs, values))
-    by_name = {s.name: float(v) for s, v in lookup.items()}
-    return [by_name.get(n, 0.0) for n in names]
+#: subjects whose graph has the same ops at every point: their finite differences replay the graph on floats
+_FIXED_SHAPE = (FormulaSubject, SympySubject, GraphSubject, RandomFunction)
+
+
+def _differences(subject: Subject, graph: Value, names: list[str], wrt: list[Value], xs: list[float], here,
+                 policy: Policy) -> tuple[list[finite.Estimate], str]:
+    """Central differences along each variable of ``names``, and the first kink op a step crossed ('' if none).
+
+    A fixed-shape subject's graph is replayed on floats (:class:`compare.replay.Replay`, the engine's forward
+    of each node); any other subject (a Python function may branch on its values) is rebuilt at each step.
+    """
+    if isinstance(subject, _FIXED_SHAPE):
+        replay = Replay(graph, wrt)
+        position = {v.label: i for i, v in enumerate(wrt)}
+        out = []
+        for n, x in zip(names, xs):
+            if n in position:
+                out.append(finite.difference(lambda t, i=position[n]: replay.value(i, t), x, relative=policy.fd_step))
+            else:  # a variable the function does not use
+                out.append(finite.Estimate(0.0, 0.0, finite.step(x, policy.fd_step)))
+        return out, replay.crossed
+    crossed = []
+
+    def f(values: Sequence[float]) -> float:
+        moved = subject.build(dict(zip(names, values)))
+        crossed.append(kinks.crossed(here, kinks.sites(moved)))
+        return moved.data
+
+    return finite.gradient(f, xs, relative=policy.fd_step), next(filter(None, crossed), "")
+
+
+#: the ball of a variable the function does not use: its derivative is exactly 0
+_ZERO = {"mid": 0.0, "rad": 0.0, "status": "certified", "prec": 0}
+
+
+def _off(measured: float, ball: dict[str, Any], tolerance: float) -> str:
+    """``"certainly"`` if ``measured`` is off the truth by more than ``tolerance`` whatever the exact value in the
+    ball, ``"maybe"`` if only the ball's midpoint says so, ``""`` if it is within."""
+    gap = abs(measured - ball["mid"])
+    if gap <= tolerance:
+        return ""
+    return "certainly" if ball["status"] == "certified" or gap - ball["rad"] > tolerance else "maybe"
 
 
 def _fd_excluded(here, crossed: str, left_domain: str) -> str:
     """Why the finite difference cannot vote at this point, or ''."""
     if any(s.value == s.kink.at for s in here):
-        return "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
+        return "a kink op sits exactly at its kink (AD and the CAS agree there by convention)"
     if crossed:
         return f"the finite-difference step crosses the kink of {crossed}"
     if left_domain:
@@ -284,26 +325,48 @@ def _fd_excluded(here, crossed: str, left_domain: str) -> str:
 
 
 def verdict(r: Check) -> tuple[str, str]:
-    """The verdict and its reason, from the check's own numbers (no graph, no SymPy).
+    """The verdict and its reason, from the check's own numbers (no graph, no CAS).
 
     :func:`check_function` decides with it, and ``report --resume`` recomputes
-    the verdicts of a stored run with it, so an edited file cannot pass.
+    the verdicts of a stored run with it, so an edited file cannot pass. The
+    exact values are balls: ``agree`` needs every ball certified, and a gap
+    that only the midpoint of an uncertified ball shows is ``undecided``.
 
+    >>> ball = {"mid": 1.0, "rad": 1e-17, "status": "certified", "prec": 128}
     >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
-    ...               ad=[2.0], exact=[1.0], tolerance=[1e-15], fd=[1.0], fd_tolerance=[1e-9]))[0]
+    ...               ad=[2.0], exact=[1.0], tolerance=[1e-15], fd=[1.0], fd_tolerance=[1e-9],
+    ...               ball=[ball], value_ball=ball))[0]
     'disagree'
     """
     if r.kink_flipped:
         return "non-smooth", r.kink_flipped
-    for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):
-        if not abs(a - e) <= t:
-            return "disagree", f"AD d/d{n} = {a!r} but exact = {e!r}: off by {abs(a - e):.3g}, tolerance {t:.3g}"
-    if not abs(r.value - r.value_exact) <= r.value_tolerance:
-        return "disagree", (
-            f"forward value {r.value!r} but exact {r.value_exact!r}: off by {abs(r.value - r.value_exact):.3g}"
+    for n, b in zip(r.point, r.ball):
+        if b["status"] == "kink":
+            return "non-smooth", f"the exact d/d{n} sits on a kink its ball cannot settle at {b['prec']} bits"
+    for n, a, b, t in zip(r.point, r.ad, r.ball, r.tolerance):
+        off = _off(a, b, t)
+        if off == "certainly":
+            return "disagree", (f"AD d/d{n} = {a!r} but exact = {b['mid']!r}: off by {abs(a - b['mid']):.3g}, "
+                                f"tolerance {t:.3g}")
+        if off:
+            return "undecided", (f"AD d/d{n} = {a!r} is {abs(a - b['mid']):.3g} from the exact ball's midpoint, "
+                                 f"tolerance {t:.3g}, but the ball is {b['rad']:.3g} wide at {b['prec']} bits")
+    off = _off(r.value, r.value_ball, r.value_tolerance)
+    if off:
+        gap = abs(r.value - r.value_exact)
+        return ("disagree" if off == "certainly" else "undecided"), (
+            f"forward value {r.value!r} but exact {r.value_exact!r}: off by {gap:.3g}"
+            + ("" if off == "certainly" else f", and the exact ball is {r.value_ball['rad']:.3g} wide")
         )
     if r.fd_excluded:
         return "non-smooth", r.fd_excluded
+    loose = [(f"d/d{n}", b) for n, b in zip(r.point, r.ball) if b["status"] != "certified"]
+    if r.value_ball["status"] != "certified":
+        loose.append(("value", r.value_ball))
+    if loose:
+        what, b = loose[0]
+        return "undecided", (f"the exact {what} is not certified: its ball is {b['rad']:.3g} wide at {b['prec']} "
+                             "bits, more than a thousandth of the tolerance (or a node needed evalf)")
     for n, d, e, t in zip(r.point, r.fd, r.exact, r.fd_tolerance):
         if not abs(d - e) <= t:
             return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"

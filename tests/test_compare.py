@@ -86,11 +86,18 @@ def test_correct_engine_agrees_on_a_sweep():
 
 
 def test_check_reports_every_method_time_and_size():
-    [c, *_] = check_function(generate(seed=2, depth=3, index=1))
+    [c, *_] = check_function(generate(seed=2, depth=3, index=1), sizes=True)
     assert c.verdict in VERDICTS
     assert len(c.ad) == len(c.exact) == len(c.symbolic_float) == len(c.fd) == len(c.tolerance) == 3
-    assert set(c.times) >= {"ad", "tree", "dag", "lambdify_eval", "exact", "fd"}
-    assert set(c.sizes) >= {"graph_ops", "tree_ops", "tree_ops_cse", "dag_ops"}
+    assert set(c.times) >= {"ad", "tree", "dag", "lambdify_compile", "lambdify_eval", "exact", "fd", "tolerance",
+                            "sizes"}
+    assert set(c.sizes) == {"graph_ops", "tree_ops", "tree_ops_cse", "dag_ops"}
+    assert all(isinstance(v, int) and v > 0 for v in c.sizes.values())
+
+
+def test_sizes_and_dag_mode_are_computed_only_when_asked():
+    [c, *_] = check_function(generate(seed=2, depth=3, index=1))
+    assert c.sizes == {} and "dag" not in c.times and "sizes" not in c.times
 
 
 def _checks_of(text, point):

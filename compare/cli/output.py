@@ -85,6 +85,15 @@ def _width(text: str) -> int:
     return value
 
 
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend``, for the commands that derive exact derivatives."""
+    parser.add_argument(
+        "--backend", choices=("symengine", "sympy"), default=None,
+        help="the CAS that derives the exact derivatives: symengine (fast; the default when installed) or sympy "
+             "(the reference path, SymPy throughout); either way they are evaluated as certified balls",
+    )
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1, or a usage error saying so."""
     try:

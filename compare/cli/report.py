@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Any, Sequence
 
+from symbolic import backend as get_backend
 from toygrad import OPS
 
 from .. import second_order
@@ -23,6 +24,7 @@ from ..three_way import VERDICTS, Check, verdict
 from ..errors import UsageError
 from ..schema import validate, verdict_counts, verdict_key
 from .output import (
+    add_backend_option,
     add_output_options, caption, counter, document, positive_int, read_json, records, verdict_columns,
     write_json,
 )
@@ -92,6 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the interrupted run whose JSON is at PATH (same options); "
                              "finished functions are not redone, and the JSON is written back there")
+    add_backend_option(parser)
     add_output_options(parser)
     parser.add_argument("--html", metavar="PATH",
                         help="also write the report as one self-contained HTML page with plots (needs the plot "
@@ -109,9 +112,11 @@ def run(args: argparse.Namespace) -> int:
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
-    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order)
+    backend = get_backend(args.backend).name
+    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order,
+                       backend=backend)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
-                "ops": list(ops), "order": args.order}
+                "ops": list(ops), "order": args.order, "backend": backend}
     done = _resumable(args.resume, settings) if args.resume else {}
     json_path = args.json or args.resume
 
@@ -130,16 +135,19 @@ def run(args: argparse.Namespace) -> int:
     }
     out = [
         caption(f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
-                f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is "
-                "the worst error over the policy's tolerance (a large relative error comes with an "
-                "ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
-        records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns()], args.format, w),
+                f"{variables} variables; exact gradients derived by {backend} and evaluated as balls (certified: "
+                "radius below a thousandth of the tolerance). Errors are relative to the exact symbolic gradient's "
+                "scale; err/tol is the worst error over the policy's tolerance (a large relative error comes with "
+                "an ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
+        records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns(), "certified"],
+                args.format, w),
         "",
         caption(TITLES["agreement_by_op"], w),
         records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
-                                            *verdict_columns()], args.format, w),
+                                            *verdict_columns(), "certified"], args.format, w),
         "",
-        caption(TITLES["cost_by_depth"], w),
+        caption("Cost by depth: medians per function (times per point for AD, exact and the compiled derivative; "
+                f"sizes counted by {backend})", w),
         records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if functions else ["depth"],
                 args.format, w),
     ]
@@ -154,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
         tables["crossover"] = second_order.crossover()
         out += [
             "",
-            caption(TITLES["second_order_by_depth"], w),
+            caption("Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
+                    "gradient, against the exact Hessian (certified balls); first derivatives by forward and by reverse mode "
+                    "against the exact ones", w),
             records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
             "",
             caption(TITLES["crossover"], w),
@@ -163,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     training = None
     disagreements_in_training = False
     if not args.no_training and result.complete:
-        training = traincmd.training_section(seed=args.seed, quick=args.quick)
+        training = traincmd.training_section(seed=args.seed, quick=args.quick, backend=backend)
         out += ["", traincmd.render_section(training, args.format, w)]
         if not training["passed"]:
             disagreements_in_training = True
@@ -177,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
         "functions": len(functions),
         "checks": len(rows),
         "verdicts": verdict_counts(rows),
+        "certified": verdict_counts([r for r in rows if r.get("certified")]),
         "second_order_verdicts": verdict_counts(second),
         "passed": not disagreements and not disagreements_in_training and result.complete,
     }
@@ -215,7 +226,7 @@ def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespac
     depths = settings["depths"]
     parts = ["python -m compare report", f"--seed {settings['seed']}", f"--n {settings['n']}",
              f"--depth {','.join(map(str, depths))}", f"--points {settings['points']}",
-             f"--vars {settings['variables']}", f"--order {settings['order']}"]
+             f"--vars {settings['variables']}", f"--order {settings['order']}", f"--backend {settings['backend']}"]
     if settings["ops"] != list(OPS):
         parts.append(f"--ops {','.join(settings['ops'])}")
     if args.no_training:
@@ -312,6 +323,7 @@ def _agreement(fs: list[dict[str, Any]], medians: bool) -> dict[str, Any]:
         **({"fd_median_error": _median(fd)} if medians else {}),
         "ad_worst_error_over_tolerance": _ratio(compared),
         "verdicts": verdict_counts(rows),
+        "certified": sum(bool(r.get("certified")) for r in rows),
     }
 
 
@@ -350,10 +362,13 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _summary(summary: dict[str, Any], seconds: float, complete: bool) -> str:
-    parts = ", ".join(f"{summary['verdicts'][verdict_key(v)]} {v}" for v in VERDICTS)
+    counts, certified = summary["verdicts"], summary["certified"]
+    parts = ", ".join(f"{counts[verdict_key(v)]} {v}" + (f" ({certified[verdict_key(v)]} certified)"
+                                                         if counts[verdict_key(v)] else "") for v in VERDICTS)
     verdict_ = (
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
-        if not summary["verdicts"]["disagree"] else "SOME GRADIENTS DISAGREE (listed above)"
+        + (" where the exact value is certified" if counts["undecided"] else "")
+        if not counts["disagree"] else "SOME GRADIENTS DISAGREE (listed above)"
     )
     status = "" if complete else " (interrupted: partial results)"
     return (f"{summary['checks']} checks of {summary['functions']} functions in {seconds:.1f} s{status}: {parts}. "

@@ -19,7 +19,7 @@ loss trajectories).
 Modules: :mod:`~compare.training.setup` (what decides a run),
 :mod:`~compare.training.problem` (data, targets, model),
 :mod:`~compare.training.verify` (the three-way gradient check) with
-:mod:`~compare.training.replay` (its finite differences),
+:mod:`~compare.replay` (its finite differences),
 :mod:`~compare.training.fit` (the step loop) with
 :mod:`~compare.training.symbolic_step` (the compiled symbolic gradient).
 On the command line (:mod:`compare.cli.train`): ``python -m compare train moons``.

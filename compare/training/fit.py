@@ -56,13 +56,14 @@ class TrainingRun:
 
 def train(
     setup: Setup | str = "moons", method: str = "ad", *, verify_first: bool = True,
-    progress: Callable[..., Iterable] | None = None, **overrides: Any,
+    progress: Callable[..., Iterable] | None = None, backend: str | None = None, **overrides: Any,
 ) -> TrainingRun:
     """Verify, then train: ``train("moons")`` is micrograd's demo on the verified engine.
 
     ``setup`` is a :class:`Setup` or a data set's name (its defaults, with
     ``overrides``). Raises :class:`VerificationFailed` if the gradients
-    disagree. ``progress`` wraps the step loop (the CLI passes a progress bar).
+    disagree. ``progress`` wraps the step loop (the CLI passes a progress bar); ``backend`` derives the
+    verification's exact gradient (see :func:`compare.training.verify`).
     """
     if isinstance(setup, str):
         setup = setup_for(setup, **overrides)
@@ -70,7 +71,7 @@ def train(
         setup = replace(setup, **overrides)
         check_setup(setup)
     problem = prepare(setup)
-    verification = problem.verify() if verify_first else None
+    verification = problem.verify(backend=backend) if verify_first else None
     if verification is not None and not verification.passed:
         raise VerificationFailed(verification)
     return fit(problem, method, verification=verification, progress=progress)

@@ -76,10 +76,11 @@ class Problem:
         """The data term of the training loss (a mean over the examples), by :mod:`toygrad.losses`."""
         return LOSS_FUNCTIONS[self.setup.loss](outputs, targets)
 
-    def verify(self, batch: int = VERIFY_BATCH) -> "Verification":
-        """:func:`verify` on this problem's model, loss and training data."""
+    def verify(self, batch: int = VERIFY_BATCH, backend: str | None = None) -> "Verification":
+        """:func:`verify` on this problem's model, loss and training data (``backend`` derives the exact gradient)."""
         s = self.setup
-        return verify(self.model, self.loss, self.X_train, self.T_train, batch=batch, l2=s.l2, seed=s.seed)
+        return verify(self.model, self.loss, self.X_train, self.T_train, batch=batch, l2=s.l2, seed=s.seed,
+                      backend=backend)
 
 
 def prepare(setup: Setup) -> Problem:

@@ -1,4 +1,4 @@
-"""Verification: the gradient of a training loss by AD, exactly (SymPy) and by finite differences, judged."""
+"""Verification: the gradient of a training loss by AD, exactly (certified balls) and by finite differences, judged."""
 
 from __future__ import annotations
 
@@ -9,22 +9,23 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from symbolic import Program, exact, symbols_of
-from toygrad import Constant, Value, losses
+from toygrad import Constant, Value, losses, variable_names
 from toygrad.nn import MLP, Module
 
 from .. import kinks
+from ..ground_truth import derive, status
 from ..tolerance import error_bounds
-from .replay import Replay
+from ..replay import Replay
 
 __all__ = ["Verification", "VerificationFailed", "verify", "parameter_names", "VERIFY_BATCH"]
 
-#: Examples in the verification mini-batch: two. SymPy's part (deriving the
-#: gradient, then evaluating it at the exact point) costs about 0.1 s of CPU
-#: per example of micrograd's demo network, and ``train moons`` must finish
-#: within 3 s, of which the 100 training steps take 1.1 s and the imports
-#: 0.4 s. Two examples exercise every op of the loss graph, and the L2 term
-#: gives every parameter a non-trivial gradient.
+#: Examples in the verification mini-batch: two. The exact part (deriving the
+#: gradient, then evaluating it in ball arithmetic at the exact point) costs
+#: about 15 ms of CPU per example of micrograd's demo network with SymEngine
+#: (0.1 s with SymPy), and ``train moons`` must finish within 3 s, of which the
+#: 100 training steps take 1.1 s and the imports 0.4 s. Two examples exercise
+#: every op of the loss graph, and the L2 term gives every parameter a
+#: non-trivial gradient.
 VERIFY_BATCH = 2
 
 
@@ -36,8 +37,11 @@ class Verification:
     max |exact|``), and so are ``ad_tolerance``/``fd_tolerance``, the largest
     per-parameter tolerances; ``ad_worst``/``fd_worst`` are the largest ratios
     of error to tolerance (at most 1 where everything agrees).
-    ``verdict`` is ``agree``, ``disagree``, or ``non-smooth`` (rounding put a
-    kink op's argument on the other side of the kink than the exact value).
+    ``verdict`` is ``agree``, ``disagree``, ``non-smooth`` (rounding put a
+    kink op's argument on the other side of the kink than the exact value),
+    or ``undecided`` (an exact ball stayed wider than a thousandth of its
+    tolerance). ``certified`` counts the parameters whose exact ball is
+    certified; ``backend`` is the CAS that derived the gradient.
     """
 
     parameters: int
@@ -54,6 +58,8 @@ class Verification:
     fd_worst: float
     fd_skipped: int
     times: dict[str, float]
+    certified: int
+    backend: str
     names: list[str] = field(repr=False)
     ad: list[float] = field(repr=False)
     exact: list[float] = field(repr=False)
@@ -78,12 +84,14 @@ class VerificationFailed(RuntimeError):
 
 def verify(
     model: Module, loss_fn: Callable[[list, list], Value], X: np.ndarray, y: Sequence[Any],
-    batch: int = VERIFY_BATCH, l2: float = 1e-4, seed: int = 0,
+    batch: int = VERIFY_BATCH, l2: float = 1e-4, seed: int = 0, backend: str | None = None,
 ) -> Verification:
     """Check the gradient of ``loss_fn(outputs, targets) + l2 * sum(p**2)`` on ``batch`` examples of ``X, y``.
 
-    The ground truth is SymPy's DAG-mode gradient of the very graph that
-    ``backward()`` differentiates, at the exact point. AD (and the loss value)
+    The ground truth is the DAG-mode gradient of the very graph that
+    ``backward()`` differentiates (``backend``: SymEngine by default, or
+    ``"sympy"``), as certified balls at the exact point
+    (:mod:`compare.ground_truth`). AD (and the loss value)
     must be within :func:`compare.tolerance.error_bounds` of it, parameter by
     parameter; central finite differences (step ``eps**(1/3) * max(1, |p|)``)
     within their truncation-and-rounding estimate, except where the step
@@ -114,37 +122,44 @@ def verify(
     times["ad"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    symbols = symbols_of(loss)
-    forward = Program.from_graph(loss, symbols)
-    program = forward.gradient(wrt=[symbols[p] for p in params])  # DAG mode, keeping forward's bindings
+    truth = derive(loss, params, backend=backend, mode="dag")
     times["derive"] = time.perf_counter() - t
     t = time.perf_counter()
-    env, truth = program.trace({symbols[p]: p.data for p in params})
-    value = env[forward.outputs[0]] if forward.bindings else exact(loss.data)
-    truth = [float(e) for e in truth]
+    bounds = error_bounds(loss, params)
+    tol = list(bounds.gradient_tolerance())
+    times["tolerance"] = time.perf_counter() - t
+    t = time.perf_counter()
+    label = variable_names(loss)
+    exact = truth.at({label[p]: p.data for p in params}, tol, bounds.value_tolerance())
     times["exact"] = time.perf_counter() - t
+    mids = [b.mid for b in exact.derivatives]
 
     t = time.perf_counter()
-    bounds = error_bounds(loss, params)
     replay = Replay(loss, params)
     fd, fd_tol = [], []
-    for i, e in enumerate(truth):
+    for i, e in enumerate(mids):
         est = replay.derivative(i)
         fd.append(None if est is None else est.value)
         fd_tol.append(math.inf if est is None else est.tolerance(bounds.value, exact=e))
     times["fd"] = time.perf_counter() - t
 
-    off = abs(loss.data - float(value))
+    loose = [i for i, (b, t) in enumerate(zip(exact.derivatives, tol)) if status(b, t) != "certified"]
+    if status(exact.value, bounds.value_tolerance()) != "certified":
+        loose.append(-1)
+    off = abs(loss.data - exact.value.mid)
     wrong_value = "" if off <= bounds.value_tolerance() else (
-        f"the loss is {loss.data!r} but exactly {float(value)!r}: off by {off:.3g}"
+        f"the loss is {loss.data!r} but exactly {exact.value.mid!r}: off by {off:.3g}"
     )
-    return _judge(parameter_names(model), ad, truth, list(bounds.gradient_tolerance()), fd, fd_tol,
-                  kinks.flip(kinks.sites(loss), kinks.exact_nodes(loss, forward, env)), wrong_value, len(rows),
-                  times)
+    return _judge(parameter_names(model), ad, mids, tol, fd, fd_tol, kinks.flip(kinks.sites(loss), exact.sides),
+                  wrong_value, loose, len(rows), times, truth.backend.name)
 
 
-def _judge(names, ad, truth, tol, fd, fd_tol, flipped: str, wrong_value: str, examples: int, times) -> Verification:
-    """The verdict (in :mod:`compare.three_way`'s order), its reason and the summary figures."""
+def _judge(names, ad, truth, tol, fd, fd_tol, flipped: str, wrong_value: str, loose: list[int], examples: int,
+           times, backend: str) -> Verification:
+    """The verdict (in :mod:`compare.three_way`'s order), its reason and the summary figures.
+
+    ``loose`` lists the parameters whose exact ball is not certified (-1: the loss value's).
+    """
     scale = max((abs(e) for e in truth), default=0.0) or 1.0
     smooth = [i for i, d in enumerate(fd) if d is not None]
     ad_bad = [i for i, (a, e, t) in enumerate(zip(ad, truth, tol)) if not abs(a - e) <= t]
@@ -166,6 +181,10 @@ def _judge(names, ad, truth, tol, fd, fd_tol, flipped: str, wrong_value: str, ex
         )
     elif wrong_value:
         verdict, reason = "disagree", wrong_value
+    elif loose:
+        what = "the loss" if loose[0] < 0 else f"d loss/d {names[loose[0]]}"
+        verdict, reason = "undecided", (f"the exact {what} is not certified ({len(loose)} balls wider than a "
+                                        "thousandth of their tolerance)")
     return Verification(
         parameters=len(ad), examples=examples, verdict=verdict, reason=reason,
         ad_agrees=not ad_bad, fd_agrees=not fd_bad,
@@ -176,6 +195,7 @@ def _judge(names, ad, truth, tol, fd, fd_tol, flipped: str, wrong_value: str, ex
         ad_worst=max((_ratio(abs(a - e), t) for a, e, t in zip(ad, truth, tol)), default=0.0),
         fd_worst=max((_ratio(abs(fd[i] - truth[i]), fd_tol[i]) for i in smooth), default=0.0),
         fd_skipped=len(fd) - len(smooth), times=times,
+        certified=len(ad) - sum(i >= 0 for i in loose), backend=backend,
         names=names, ad=ad, exact=truth, fd=fd, tolerance=tol,
     )
 
