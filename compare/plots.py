@@ -53,7 +53,8 @@ DOTS = 60
 #: err/tol below this is drawn on the bottom line of the distributions: far inside the tolerance either way
 RATIO_FLOOR = 1e-6
 #: the colours of the verdicts, the same in every figure
-VERDICT_COLOURS = {"agree": "#3b75af", "disagree": "#d62728", "non-smooth": "#ef8636", "out-of-domain": "#7f7f7f"}
+VERDICT_COLOURS = {"agree": "#3b75af", "disagree": "#d62728", "undecided": "#9467bd", "non-smooth": "#ef8636",
+                   "out-of-domain": "#7f7f7f"}
 #: the colour of a method or representation, the same in every figure
 METHOD_COLOURS = {"AD": "#3b75af", "AD tape": "#3b75af", "tree": "#d62728", "after cse": "#ef8636",
                   "DAG": "#2ca02c", "lambdify": "#9467bd", "exact": "#8c564b", "graph": "#7f7f7f"}
@@ -183,7 +184,9 @@ def ratio_distribution(groups: Mapping[str, Sequence[tuple[float, str]]], *, nam
         ax.boxplot(boxes, positions=range(len(labels)), widths=0.55, showfliers=False, patch_artist=True,
                    boxprops={"facecolor": "#e8eef6", "edgecolor": "#6b7f99"}, medianprops={"color": "#22324a"},
                    whiskerprops={"color": "#6b7f99"}, capprops={"color": "#6b7f99"})
-        for verdict, colour in VERDICT_COLOURS.items():
+        present = dict.fromkeys(v for g in groups.values() for _, v in g)
+        for verdict in sorted(present, key=lambda v: list(VERDICT_COLOURS).index(v) if v in VERDICT_COLOURS else 99):
+            colour = VERDICT_COLOURS.get(verdict, "#7f7f7f")
             xs, ys = [], []
             for i, k in enumerate(labels):
                 vals = [r for r, v in groups[k] if v == verdict]
@@ -194,7 +197,7 @@ def ratio_distribution(groups: Mapping[str, Sequence[tuple[float, str]]], *, nam
                     ys.append(min(max(r, floor), top))
             if xs:
                 dots = ax.scatter(xs, ys, s=7, color=colour, alpha=0.55, linewidths=0, label=verdict, zorder=3)
-                dots.set_gid(f"series-{verdict}")
+                dots.set_gid(f"series-{verdict.replace(' ', '-')}")
         line = ax.axhline(1.0, color=VERDICT_COLOURS["disagree"], linestyle="--", linewidth=1.2,
                           label="tolerance (err/tol = 1)")
         line.set_gid("tolerance")

@@ -56,9 +56,11 @@ def vertices(root: ET.Element, ident: str) -> list[tuple[float, float]]:
 
 
 def test_ratio_distribution_draws_each_check_by_verdict_over_the_tolerance_line():
-    groups = {"1": [(0.01, "agree"), (0.0, "agree"), (0.2, "agree")], "2": [(0.03, "agree"), (5.0, "disagree")]}
+    groups = {"1": [(0.01, "agree"), (0.0, "agree"), (0.2, "agree")], "2": [(0.03, "agree"), (5.0, "disagree")],
+              "3": [(0.5, "some verdict to come")]}
     root = ET.fromstring(plots.ratio_distribution(groups, name="r", xlabel="depth", title="err/tol"))
     assert markers(root, "r-series-agree") == 4 and markers(root, "r-series-disagree") == 1
+    assert markers(root, "r-series-some-verdict-to-come") == 1  # a verdict the colours do not know is drawn too
     (x0, y_line), (x1, _) = vertices(root, "r-tolerance")
     words = texts(root)
     assert "AD error / tolerance (log)" in words and "depth" in words
