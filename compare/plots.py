@@ -128,12 +128,18 @@ def _power_of_ten(x: float, _pos: int | None = None) -> str:
 
 def _log_y(ax: "Axes") -> None:
     """A log y axis labelled at powers of ten, in plain text."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    def minor(x: float, _pos: int | None = None) -> str:  # 2 and 5 labelled too when the axis spans little
+        low, high = ax.get_ylim()
+        if x <= 0 or low <= 0 or high / low > 30:
+            return ""
+        return f"{x:g}" if round(x / 10 ** math.floor(math.log10(x))) in (2, 5) else ""
 
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
     ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def _numbers(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[list[float], list[float]]:
