@@ -12,10 +12,7 @@ GitHub's notebook viewer all show it the same.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .api import Partial, PointResult, Result
+from typing import Any
 
 __all__ = ["result_html"]
 
@@ -28,7 +25,7 @@ def _td(value: Any, style: str = _CELL) -> str:
     return f'<td style="{style}">{escape(str(value))}</td>'
 
 
-def _partials(title: str, partials: "tuple[Partial, ...]") -> str:
+def _partials(title: str, partials: Any) -> str:
     head = "".join(f'<th style="{_CELL}text-align:{a};">{escape(h)}</th>' for h, a in (
         (title, "left"), ("AD", "right"), ("exact", "right"), ("finite difference", "right"),
         ("|AD - exact|", "right"), ("tolerance", "right"), ("verdict", "left")))
@@ -43,7 +40,7 @@ def _partials(title: str, partials: "tuple[Partial, ...]") -> str:
            f'<tbody>{"".join(rows)}</tbody></table>'
 
 
-def _point(p: "PointResult") -> str:
+def _point(p: Any) -> str:
     where = ", ".join(f"{k} = {v!r}" for k, v in p.point.items())
     verdict = escape(p.verdict) + (f" ({escape(p.reason)})" if p.reason else "")
     style = _BAD if p.verdict in ("disagree", "out-of-domain") else ""
@@ -56,9 +53,9 @@ def _point(p: "PointResult") -> str:
     return "".join(parts)
 
 
-def result_html(result: "Result") -> str:
-    """The result of :func:`compare.check` as an HTML fragment: the formula and the overall verdict, then
-    each point with its partials (AD, exact, finite difference, gap, tolerance, verdict)."""
+def result_html(result: Any) -> str:
+    """The result of :func:`compare.check` (a ``compare.Result``) as an HTML fragment: the formula and the
+    overall verdict, then each point with its partials (AD, exact, finite difference, gap, tolerance, verdict)."""
     status = "ok" if result.ok else "FAILED"
     colour = "#1e6b3a" if result.ok else "#b3261e"
     head = (f'<div style="font-weight:600;">compare.check: <span style="color:{colour};">{status}</span> '

@@ -69,4 +69,5 @@ def test_a_second_order_result_adds_the_hessian():
     r = check("x**3 * y", at={"x": 2.0, "y": 0.5}, order=2)
     shown = parse(r._repr_html_())
     assert len(shown.tables) == 2
-    assert [row[0] for row in shown.tables[1][1:]] == ["d\u00b2/dx dx", "d\u00b2/dx dy", "d\u00b2/dy dx", "d\u00b2/dy dy"]
+    second = ["d\u00b2/dx dx", "d\u00b2/dx dy", "d\u00b2/dy dx", "d\u00b2/dy dy"]
+    assert [row[0] for row in shown.tables[1][1:]] == second

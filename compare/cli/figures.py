@@ -21,8 +21,7 @@ from .. import plots, swell
 from ..errors import UsageError
 from ..tolerance import err_over_tol
 from . import html
-from .report import TITLES
-from .train import SECTION_CAPTION, TRAINING_CAPTION, VERIFY_COLUMNS, verification_records
+from .sections import SECTION_CAPTION, TITLES, TRAINING_CAPTION, VERIFY_COLUMNS, verification_records
 
 __all__ = ["REPORT_FIGURES", "report_page", "train_page", "training_figures", "require_plots"]
 

@@ -20,6 +20,7 @@ from toygrad import OPS
 from .. import second_order
 from . import swell as swellcmd
 from . import train as traincmd
+from .sections import TITLES
 from ..three_way import VERDICTS, Check, verdict
 from ..errors import UsageError
 from ..schema import validate, verdict_counts, verdict_key
@@ -34,18 +35,6 @@ from ..tolerance import err_over_tol
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
-
-#: the title of each table of the report's data, for the text and the HTML page
-TITLES = {
-    "agreement_by_depth": "Agreement by depth",
-    "agreement_by_op": "Agreement by op (functions that contain the op)",
-    "cost_by_depth": "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
-    "swell": swellcmd.CAPTION,
-    "second_order_by_depth": "Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
-                             "gradient, against SymPy's exact Hessian; first derivatives by forward and by reverse "
-                             "mode against the exact ones",
-    "crossover": "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
-}
 
 DEFAULTS = {"n": 50, "depth": "1..6", "points": 3, "vars": 3}
 QUICK = {"n": 5, "depth": "1..4"}

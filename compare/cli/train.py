@@ -16,6 +16,7 @@ from toygrad.data import DATASETS
 
 from .. import plots
 from ..errors import UsageError
+from .sections import SECTION_CAPTION, TRAINING_CAPTION, VERIFY_COLUMNS, verification_records
 from .output import (
     add_backend_option, add_output_options, caption, cell, document, fmt_time, progress, records, write_json,
 )
@@ -29,13 +30,6 @@ HELP = "verify the gradients of an MLP's loss, then train it (moons, circles, xo
 
 # ------------------------------------------------------------------ report section
 
-SECTION_CAPTION = ("Verified training: each gradient is checked on a mini-batch first (AD and finite differences "
-                   "against the exact DAG-mode gradient, as certified balls), then the network is trained")
-TRAINING_CAPTION = (
-    "Training (accuracy for classification, RMSE for regression; symbolic: SymPy's gradient of one example, "
-    "derived and compiled once, on the whole batch; gap: largest relative difference between the AD and the "
-    "symbolic loss trajectories)"
-)
 _SECTION_VERIFY = ["dataset", "parameters", "examples", "ad_max_error", "fd_max_error", "ad_tolerance", "certified",
                    "verdict"]
 _SECTION_TRAIN = ["dataset", "setup", "method", "steps", "train_loss", "train_accuracy", "test_accuracy",
@@ -246,19 +240,3 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json(args.json, data)
     return 0
-
-
-VERIFY_COLUMNS = [("against", "against exact"), "parameters", ("max_error", "max rel. error"),
-                  ("tolerance", "tolerance (rel.)"), ("worst_error_over_tolerance", "worst err/tol"), "verdict"]
-
-
-def verification_records(v: Any) -> list[dict[str, Any]]:
-    """The verification's two comparisons (AD and finite differences against the exact gradient) as records."""
-    return [
-        {"against": "AD (backward)", "parameters": v.parameters, "max_error": v.ad_error,
-         "tolerance": v.ad_tolerance, "worst_error_over_tolerance": v.ad_worst,
-         "verdict": "agree" if v.ad_agrees else "DISAGREE"},
-        {"against": "finite differences", "parameters": v.parameters - v.fd_skipped, "max_error": v.fd_error,
-         "tolerance": v.fd_tolerance, "worst_error_over_tolerance": v.fd_worst,
-         "verdict": "agree" if v.fd_agrees else "DISAGREE"},
-    ]
