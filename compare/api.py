@@ -125,6 +125,11 @@ class Result:
             "points": [{**asdict(p), "ok": p.ok} for p in self.points],
         }
 
+    def _repr_html_(self) -> str:  # notebooks show the result as a table (compare.notebook)
+        from .notebook import result_html
+
+        return result_html(self)
+
     def __repr__(self) -> str:
         verdicts = ", ".join(f"{v} {self.verdicts.count(v)}" for v in dict.fromkeys(self.verdicts))
         lines = [f"<compare.Result {'ok' if self.ok else 'FAILED'}: {self.formula} at {len(self.points)} "

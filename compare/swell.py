@@ -21,12 +21,15 @@ import sympy as sp
 from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
-__all__ = ["logistic", "measure", "iter_rows", "SWELL_LIMIT", "COUNT_LIMIT"]
+__all__ = ["logistic", "measure", "iter_rows", "svg", "SERIES", "SWELL_LIMIT", "COUNT_LIMIT"]
 
 #: tree-mode columns are left out once their size is expected to pass this many ops (seconds of SymPy):
 #: the derivative, and l(n) itself (counting a tree of that size is as slow)
 SWELL_LIMIT = 250_000
 COUNT_LIMIT = 100_000
+#: the swell figure's series: legend label -> column of :func:`measure`
+SERIES = {"tree": "tree_derivative_ops", "after cse": "tree_derivative_ops_cse", "DAG": "dag_ops",
+          "AD tape": "ad_tape_nodes"}
 
 
 def logistic(n: int, x: Value) -> Value:
@@ -87,3 +90,11 @@ def iter_rows(n: int) -> Iterator[dict[str, Any]]:
         row["ad_tape_nodes"] = count_nodes(lk)["ops"]
         row.update({"tree_seconds": tree_time, "dag_seconds": dag_time, "ad_seconds": ad_time})
         yield row
+
+
+def svg(rows: list[dict[str, Any]]) -> str:
+    """The rows of :func:`measure` as the swell figure: each representation's size against n, on a log
+    axis (SVG text; needs the ``plot`` extra)."""
+    from .plots import swell_curves
+
+    return swell_curves([r["n"] for r in rows], {label: [r.get(key) for r in rows] for label, key in SERIES.items()})

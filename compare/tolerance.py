@@ -35,7 +35,7 @@ from typing import Sequence
 
 from toygrad import Constant, Value, topological
 
-__all__ = ["Bounds", "error_bounds", "UNIT_ROUNDOFF", "SAFETY"]
+__all__ = ["Bounds", "error_bounds", "err_over_tol", "UNIT_ROUNDOFF", "SAFETY"]
 
 UNIT_ROUNDOFF = sys.float_info.epsilon / 2
 SAFETY = 16.0
@@ -56,6 +56,21 @@ class Bounds:
 
     def value_tolerance(self) -> float:
         return SAFETY * self.value
+
+
+def err_over_tol(measured: Sequence[float], truth: Sequence[float], tolerance: Sequence[float]) -> float:
+    """The worst ``|measured - truth| / tolerance`` over the components: below 1 is agreement.
+
+    A component that equals the truth exactly counts 0 even where its tolerance is 0.
+
+    >>> err_over_tol([1.0, 2.5], [1.0, 2.0], [1e-9, 1.0])
+    0.5
+    """
+    worst = 0.0
+    for m, t, tol in zip(measured, truth, tolerance):
+        if m != t:
+            worst = max(worst, abs(m - t) / tol if tol else math.inf)
+    return worst
 
 
 def _partials(node: Value, xs: Sequence[float], out: float) -> list[float]:

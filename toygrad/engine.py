@@ -208,6 +208,11 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
+    def _repr_svg_(self) -> str | None:  # Jupyter draws the graph (None: Graphviz missing, shows the repr)
+        from .viz import repr_svg
+
+        return repr_svg(self)
+
 
 def _store_graph(order: list, adjoints: list) -> None:
     """``backward(create_graph=True)``: each ``.grad`` of the graph becomes a Value.

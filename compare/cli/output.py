@@ -32,8 +32,9 @@ from ..errors import UsageError
 from ..schema import SCHEMA_VERSION
 from .files import RULE, output_path, write_file
 
-__all__ = ["table", "records", "caption", "cell", "verdict_columns", "document", "write_json", "read_json",
-           "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int", "int_in", "WIDTH"]
+__all__ = ["table", "records", "caption", "cell", "verdict_columns", "document", "write_json", "write_text",
+           "read_json", "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int", "int_in",
+           "WIDTH"]
 
 #: the widest a line of output gets by default (``--width``)
 WIDTH = 100
@@ -282,6 +283,11 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
         fh.write("\n")
 
     write_file(path, dump)
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, by the same rule as every output file (an HTML page)."""
+    write_file(path, lambda fh: fh.write(text))
 
 
 def _revive(value: Any) -> Any:

@@ -20,17 +20,19 @@ from toygrad import OPS
 from .. import second_order
 from . import swell as swellcmd
 from . import train as traincmd
+from .sections import TITLES
 from ..three_way import VERDICTS, Check, verdict
 from ..errors import UsageError
 from ..schema import validate, verdict_counts, verdict_key
-from .files import output_path
+from .files import RULE, output_path
 from .output import (
     add_backend_option,
-    add_output_options, caption, counter, document, int_in, read_json, records, table, verdict_columns,
+    add_output_options, caption, counter, document, int_in, read_json, records, verdict_columns,
     write_json,
 )
 from ..sweep import executor_for, make_tasks, run_sweep
 from ..swell import measure as measure_swell
+from ..tolerance import err_over_tol
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
@@ -92,10 +94,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "finished functions are not redone, and the JSON is written back there")
     add_backend_option(parser)
     add_output_options(parser)
+    parser.add_argument("--html", metavar="PATH", type=output_path,
+                        help="also write the report as one self-contained HTML page with plots (needs the plot "
+                             f"extra: pip install -e '.[plot]'; {RULE})")
 
 
 def run(args: argparse.Namespace) -> int:
     settings = {**DEFAULTS, **(QUICK if args.quick else {})}
+    if args.html:
+        from .figures import require_plots
+
+        require_plots()
     n = args.n or settings["n"]
     depths = parse_range(args.depth or settings["depth"])
     ops = parse_ops(args.ops)
@@ -144,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
                     args.format, w)
             if functions else "(no function finished)",
             "",
-            caption("Agreement by op (functions that contain the op)", w),
+            caption(TITLES["agreement_by_op"], w),
             records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
                                                 *verdict_columns(), "certified"], args.format, w),
             "",
@@ -156,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         if result.complete:
             stopped_in = "the swell section"
             tables["swell"] = measure_swell(8)
-            out += ["", caption(swellcmd.CAPTION, w), swellcmd.render(tables["swell"], args.format, w)]
+            out += ["", caption(TITLES["swell"], w), swellcmd.render(tables["swell"], args.format, w)]
         if args.order >= 2 and result.complete:
             stopped_in = "the second-order section"
             by_depth: dict[int, list] = {}
@@ -172,8 +181,7 @@ def run(args: argparse.Namespace) -> int:
                         "against the exact ones", w),
                 records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
                 "",
-                caption("A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for "
-                        "all)", w),
+                caption(TITLES["crossover"], w),
                 records(tables["crossover"], list(tables["crossover"][0]), args.format, w),
             ]
         if not args.no_training and result.complete:
@@ -186,12 +194,10 @@ def run(args: argparse.Namespace) -> int:
     disagreements_in_training = training is not None and not training["passed"]
 
     second = [r for f in functions for r in f.get("second_order", [])]
-    disagreements = [r for r in rows if r["verdict"] == "disagree"]
-    disagreements += [r for r in second if r["verdict"] == "disagree"]
+    disagreements = [_disagreement(r, 1, settings) for r in rows if r["verdict"] == "disagree"]
+    disagreements += [_disagreement(r, 2, settings) for r in second if r["verdict"] == "disagree"]
     if disagreements:
-        out += ["", caption("Disagreements (rerun one with: python -m compare check --id ID)", w)]
-        out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"],
-                         args.format, w))
+        out += ["", caption("Disagreements", w), records(disagreements, list(disagreements[0]), args.format, w)]
     summary = {
         "functions": len(functions),
         "checks": len(rows),
@@ -201,11 +207,16 @@ def run(args: argparse.Namespace) -> int:
         "passed": not disagreements and not disagreements_in_training and result.complete and not stopped_in,
     }
     out += ["", caption(_summary(summary, sweep_seconds, result.complete), w)]
+    data = document("report", settings, complete=result.complete, pending=result.pending, summary=summary,
+                    tables=tables, training=training, disagreements=disagreements, functions=functions,
+                    sweep_seconds=sweep_seconds)
     if json_path:  # first: a reader that closes the pipe early must not cost the file
-        write_json(json_path, document(
-            "report", settings, complete=result.complete, pending=result.pending, summary=summary, tables=tables,
-            training=training, functions=functions, sweep_seconds=sweep_seconds,
-        ))
+        write_json(json_path, data)
+    if args.html:
+        from .figures import report_page
+        from .html import write_page
+
+        write_page(args.html, report_page(data))
     print("\n".join(out), flush=True)
     if not result.complete:
         print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
@@ -216,6 +227,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted in {stopped_in}; the sweep is complete", file=sys.stderr)
         return 130
     return 1 if disagreements or disagreements_in_training else 0
+
+
+def _disagreement(row: dict[str, Any], order: int, settings: dict[str, Any]) -> dict[str, Any]:
+    """A disagreeing check as a row of the report: where, why, and the command that reruns it."""
+    command = f"python -m compare check --id {row['id']}"
+    if settings["variables"] != DEFAULTS["vars"]:
+        command += f" --vars {settings['variables']}"
+    if order == 2:
+        command += " --order 2"
+    return {"id": row["id"], "order": order, "point": _point(row), "why": row["reason"], "rerun": command}
 
 
 def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespace) -> str:
@@ -295,14 +316,7 @@ def _max(xs: Sequence[float]) -> float | None:
 
 def _ratio(rows: list[dict[str, Any]]) -> float | None:
     """The worst |AD - exact| / tolerance over the rows' components: below 1 is agreement."""
-    if not rows:
-        return None
-    worst = 0.0
-    for r in rows:
-        for a, e, t in zip(r["ad"], r["exact"], r["tolerance"]):
-            if a != e:
-                worst = max(worst, abs(a - e) / t if t else float("inf"))
-    return worst
+    return max((err_over_tol(r["ad"], r["exact"], r["tolerance"]) for r in rows), default=None)
 
 
 def _point(row: dict[str, Any]) -> str:

@@ -7,102 +7,29 @@ prints the tables, draws the plot and writes the JSON.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from dataclasses import asdict, replace
 from typing import Any, Callable
-
-import numpy as np
 
 from toygrad import DomainError
 from toygrad.data import DATASETS
 
+from .. import plots
 from ..errors import UsageError
 from .files import RULE, output_path, write_file
-from .output import (add_backend_option, add_output_options, caption, cell, document, fmt_time, progress, records,
-                     write_json)
+from .sections import SECTION_CAPTION, TRAINING_CAPTION, VERIFY_COLUMNS, verification_records
+from .output import (
+    add_backend_option, add_output_options, caption, cell, document, fmt_time, progress, records, write_json,
+)
 from ..training import (
-    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, Problem, Setup, TrainingRun, fit, metric, predict, prepare,
-    setup_for,
+    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, Setup, TrainingRun, fit, picture, prepare, setup_for,
 )
 
 NAME = "train"
 HELP = "verify the gradients of an MLP's loss, then train it (moons, circles, xor, spiral, sine)"
 
 
-_NO_MATPLOTLIB = "--plot needs matplotlib, which is not installed: pip install -e '.[plot]'"
-
-
-def _has_matplotlib() -> bool:
-    try:
-        return importlib.util.find_spec("matplotlib") is not None
-    except ValueError:  # a module set to None in sys.modules
-        return False
-
-
-def plot(run: TrainingRun, path: str) -> None:
-    """Write a PNG: the loss curve, and the decision regions (2-D classification) or the
-    fitted curve (regression). Needs matplotlib (``pip install -e '.[plot]'``); Agg backend."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageError(_NO_MATPLOTLIB) from None
-    problem = run.problem
-    fig = Figure(figsize=(11, 4.5), layout="constrained")
-    FigureCanvasAgg(fig)
-    left, right = fig.subplots(1, 2)
-    steps = np.arange(len(run.losses))
-    if run.symbolic:
-        left.plot(steps, run.symbolic["ad_losses"], label="AD (backward)", linewidth=4, alpha=0.4)
-    left.plot(steps, run.losses, label="symbolic (SymPy, compiled)" if run.method == "symbolic" else "AD (backward)")
-    left.set(xlabel="step", ylabel="training loss", title=f"{run.setup.loss} loss", yscale="log")
-    left.legend()
-    d = problem.X_train.shape[1]
-    if problem.kind == "regression" and d == 1:
-        _plot_fit(right, problem)
-    elif problem.kind != "regression" and d == 2:
-        _plot_regions(right, problem)
-    else:
-        right.set_axis_off()
-    fig.suptitle(run.setup.describe(), fontsize=9)
-    write_file(path, lambda fh: fig.savefig(fh, format="png", dpi=100), binary=True)
-
-
-def _plot_fit(ax, problem: Problem) -> None:
-    x = np.linspace(problem.X_train.min(), problem.X_train.max(), 800)[:, None]
-    ax.plot(x[:, 0], predict(problem.model, x)[:, 0], color="k", label="model")
-    ax.scatter(problem.X_train[:, 0], problem.y_train, s=12, label="train")
-    ax.scatter(problem.X_test[:, 0], problem.y_test, s=30, marker="x", label="test")
-    rmse = metric("regression", "mse", predict(problem.model, problem.X_test), problem.T_test)
-    ax.set(xlabel="x", ylabel="y", title=f"fit: test RMSE {rmse:.3g}")
-    ax.legend()
-
-
-def _plot_regions(ax, problem: Problem) -> None:
-    from matplotlib.lines import Line2D
-
-    X = np.vstack([problem.X_train, problem.X_test])
-    (x0, y0), (x1, y1) = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    gx, gy = np.meshgrid(np.linspace(x0, x1, 250), np.linspace(y0, y1, 250))
-    scores = predict(problem.model, np.column_stack([gx.ravel(), gy.ravel()]))
-    regions = np.argmax(scores, axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0).astype(int)
-    labels = np.unique(np.concatenate([problem.y_train, problem.y_test]))
-    ax.contourf(gx, gy, regions.reshape(gx.shape), levels=np.arange(-0.5, len(labels)), cmap="coolwarm", alpha=0.3)
-    for marker, Xp, yp in (("o", problem.X_train, problem.y_train), ("x", problem.X_test, problem.y_test)):
-        ax.scatter(Xp[:, 0], Xp[:, 1], c=np.searchsorted(labels, yp), cmap="coolwarm", vmin=0, vmax=len(labels) - 1,
-                   marker=marker, s=20)
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), title="decision regions")
-    ax.legend(handles=[Line2D([], [], marker=m, linestyle="", color="k", label=name)
-                       for m, name in (("o", "train"), ("x", "test"))])
-
-
 # ------------------------------------------------------------------ report section
 
-TRAINING_CAPTION = (
-    "Training (accuracy for classification, RMSE for regression; symbolic: SymPy's gradient of one example, "
-    "derived and compiled once, on the whole batch; gap: largest relative difference between the AD and the "
-    "symbolic loss trajectories)"
-)
 _SECTION_VERIFY = ["dataset", "parameters", "examples", "ad_max_error", "fd_max_error", "ad_tolerance", "certified",
                    "verdict"]
 _SECTION_TRAIN = ["dataset", "setup", "method", "steps", "train_loss", "train_accuracy", "test_accuracy",
@@ -111,7 +38,8 @@ _SECTION_TRAIN = ["dataset", "setup", "method", "steps", "train_loss", "train_ac
 
 
 def run_json(run: TrainingRun) -> dict[str, Any]:
-    """A training run as JSON: timings under ``times`` (seconds), everything else deterministic."""
+    """A training run as JSON: timings under ``times`` (seconds), everything else deterministic; ``picture``
+    is the trained model on its data (:func:`compare.training.picture`), what the plots draw."""
     sym = run.symbolic
     symbolic = None if sym is None else {
         "bindings": sym["bindings"], "max_gap": sym["max_gap"], "ad_losses": sym["ad_losses"],
@@ -119,7 +47,8 @@ def run_json(run: TrainingRun) -> dict[str, Any]:
                   "per_step_ad": sym["per_step_ad"], "train_ad": sym["train_ad"]},
     }
     return {"setup": asdict(run.setup), "method": run.method, "metric": run.metric, "losses": run.losses,
-            "history": run.history, "final": run.final, "times": run.times, "symbolic": symbolic}
+            "history": run.history, "final": run.final, "times": run.times, "symbolic": symbolic,
+            "picture": picture(run.problem) if run.problem is not None else None}
 
 
 #: what ``report --quick`` changes in each set-up, besides a quarter of the steps
@@ -174,8 +103,7 @@ def render_section(section: dict[str, Any], fmt: str = "simple", width: int = 10
     """The training section as text: a caption and two tables (the refusal column only if one was refused)."""
     columns = [c for c in _SECTION_TRAIN if c != "refused" or any(r["refused"] for r in section["training"])]
     return "\n".join([
-        caption("Verified training: each gradient is checked on a mini-batch first (AD and finite differences "
-                "against the exact DAG-mode gradient, as certified balls), then the network is trained", width),
+        caption(SECTION_CAPTION, width),
         records(section["verification"], _SECTION_VERIFY, fmt, width),
         "",
         caption(TRAINING_CAPTION, width),
@@ -250,6 +178,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--every", type=_COUNT, help="steps between rows of the table (default steps/10)")
     parser.add_argument("--plot", metavar="PATH", type=output_path,
                         help=f"write a PNG: loss curve, and decision regions or fit ({RULE})")
+    parser.add_argument("--html", metavar="PATH", type=output_path,
+                        help=f"write one self-contained HTML page: the verification, the history and the plot ({RULE})")
     add_backend_option(parser)
     add_output_options(parser)
 
@@ -259,8 +189,8 @@ def run(args: argparse.Namespace) -> int:
         args.dataset, hidden=args.hidden, activation=args.activation, loss=args.loss, optim=args.optim, lr=args.lr,
         steps=args.steps, l2=args.l2, batch=args.batch, points=args.points, noise=args.noise, seed=args.seed,
     )
-    if args.plot and not _has_matplotlib():
-        raise UsageError(_NO_MATPLOTLIB)
+    if (args.plot or args.html) and not plots.available():
+        raise UsageError(plots.NO_MATPLOTLIB)
     try:
         problem = prepare(setup)
         v = problem.verify(backend=args.backend)
@@ -269,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     w = args.width
     print(caption(f"Verifying the gradient of the loss ({setup.loss}{' + L2' if setup.l2 else ''}) on {v.examples} "
                   f"training examples: {problem.architecture()} at its initial weights", w))
-    print(records(_verification_rows(v), VERIFY_COLUMNS, args.format, w))
+    print(records(verification_records(v), VERIFY_COLUMNS, args.format, w))
     print(caption(f"exact: {v.backend}'s DAG-mode gradient at the exact point, derived in "
                   f"{fmt_time(v.times['derive'])} and evaluated in ball arithmetic in {fmt_time(v.times['exact'])} "
                   f"({v.certified} of {v.parameters} certified); finite differences in {fmt_time(v.times['fd'])}",
@@ -310,25 +240,16 @@ def run(args: argparse.Namespace) -> int:
             ("train_seconds", f"{setup.steps} steps")], args.format, w))
         print(caption(f"largest relative gap between the AD and the symbolic loss trajectories: "
                       f"{cell('max_gap', sym['max_gap'])}", w))
+    data = document("train", settings, verification=v.to_dict(), run=run_json(result))
     if args.plot:
-        plot(result, args.plot)
+        write_file(args.plot, lambda fh: plots.training_png(data["run"], setup.describe(), fh), binary=True)
         print(f"wrote {args.plot}")
+    if args.html:
+        from .figures import train_page
+        from .html import write_page
+
+        write_page(args.html, train_page(data))
+        print(f"wrote {args.html}")
     if args.json:
-        write_json(args.json, document("train", settings, verification=v.to_dict(), run=run_json(result)))
+        write_json(args.json, data)
     return 0
-
-
-VERIFY_COLUMNS = [("against", "against exact"), "parameters", ("max_error", "max rel. error"),
-                  ("tolerance", "tolerance (rel.)"), ("worst_error_over_tolerance", "worst err/tol"), "verdict"]
-
-
-def _verification_rows(v: Any) -> list[dict[str, Any]]:
-    """The verification's two comparisons (AD and finite differences against the exact gradient) as records."""
-    return [
-        {"against": "AD (backward)", "parameters": v.parameters, "max_error": v.ad_error,
-         "tolerance": v.ad_tolerance, "worst_error_over_tolerance": v.ad_worst,
-         "verdict": "agree" if v.ad_agrees else "DISAGREE"},
-        {"against": "finite differences", "parameters": v.parameters - v.fd_skipped, "max_error": v.fd_error,
-         "tolerance": v.fd_tolerance, "worst_error_over_tolerance": v.fd_worst,
-         "verdict": "agree" if v.fd_agrees else "DISAGREE"},
-    ]

@@ -26,6 +26,7 @@ On the command line (:mod:`compare.cli.train`): ``python -m compare train moons`
 """
 
 from .fit import TrainingRun, fit, train
+from .picture import picture
 from .problem import Problem, metric, predict, prepare
 from .setup import (
     DEFAULTS, LOSSES, METHODS, MOMENTUM, OPTIMIZER_LR, OPTIMIZERS, SCHEDULE_TEXT, TRAINABLE_ACTIVATIONS, Setup,
@@ -36,7 +37,7 @@ from .verify import VERIFY_BATCH, Verification, VerificationFailed, parameter_na
 
 __all__ = [
     "Setup", "Problem", "Verification", "VerificationFailed", "TrainingRun",
-    "setup_for", "check_setup", "prepare", "verify", "train", "fit", "predict", "metric", "parameter_names",
+    "setup_for", "check_setup", "prepare", "verify", "train", "fit", "predict", "metric", "picture", "parameter_names",
     "example_loss", "DEFAULTS", "LOSSES", "OPTIMIZERS", "METHODS", "VERIFY_BATCH", "TRAINABLE_ACTIVATIONS",
     "OPTIMIZER_LR", "MOMENTUM", "SCHEDULE_TEXT",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 from toygrad import Constant, DomainError, Value, losses
 from toygrad.optim import SGD, Adam
 
+from .picture import picture
 from .problem import Problem, metric, predict, prepare
 from .setup import METHODS, MOMENTUM, OPTIMIZER_LR, Setup, check_setup, setup_for
 from .symbolic_step import SymbolicStep
@@ -49,7 +50,7 @@ class TrainingRun:
             "setup": asdict(self.setup), "method": self.method, "metric": self.metric,
             "verification": self.verification.to_dict() if self.verification else None,
             "losses": self.losses, "history": self.history, "final": self.final, "times": self.times,
-            "symbolic": self.symbolic,
+            "symbolic": self.symbolic, "picture": picture(self.problem) if self.problem is not None else None,
         }
 
 
