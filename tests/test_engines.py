@@ -250,3 +250,19 @@ def test_engines_misuse_is_one_line_and_exit_two(capsys, args, message):
     assert main(["engines", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_engines_html_is_one_page_with_every_table_of_the_run(tmp_path, capsys):
+    path = tmp_path / "engines.html"
+    assert main(["engines", "--engine", "toygrad", "--n", "2", "--depth", "1..2", "--workers", "1",
+                 "--json", str(tmp_path / "e.json"), "--html", str(path)]) == 0
+    page = path.read_text()
+    data = json.loads((tmp_path / "e.json").read_text())
+    tables = [k for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
+    assert tables and all(f'<section id="{k}">' in page for k in tables if k in ("summary", "special_differences"))
+    assert "<table" in page and "http" not in page.split("<body", 1)[1].replace("http://www.w3.org", "")
+
+
+def test_engines_html_to_a_directory_is_refused_before_any_work(tmp_path, capsys):
+    assert main(["engines", "--engine", "toygrad", "--html", str(tmp_path)]) == 2
+    assert "--html" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from ..errors import UsageError
 from ..generate import generate, parse_id
 from ..sweep import executor_for
 from .check import parse_point
+from .files import RULE, output_path
 from .output import add_output_options, caption, document, fmt_time, positive_int, progress, table, write_json
 from .report import parse_range
 
@@ -60,6 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-special", action="store_true", help="leave out the special-point suite")
     parser.add_argument("--no-sweep", action="store_true", help="leave out the random sweep")
     parser.add_argument("--strict", action="store_true", help="exit 1 if any engine gives a wrong value")
+    parser.add_argument("--html", metavar="PATH", type=output_path,
+                        help=f"also write the tables as one self-contained HTML page ({RULE})")
     add_output_options(parser)
 
 
@@ -246,6 +249,11 @@ def _report(args, result: conformance.Run, engines: list[str], missing: dict[str
         write_json(args.json, document(
             "engines", settings, engines={e: result.versions.get(e, "") for e in engines}, missing=missing,
             seconds=seconds, skipped=[{"id": k, "reason": v} for k, v in result.skipped.items()], **tables))
+    if args.html:
+        from .html import tables_page, write_page
+
+        write_page(args.html, tables_page("AD engines against the certified truth", {"tables": tables}, {},
+                                          subtitle=f"engines: {', '.join(engines)}; time {fmt_time(seconds)}"))
     wrong_values = any(r["verdict"] == "disagree" for r in result.sweep + result.special)
     return 1 if args.strict and wrong_values else 0
 

@@ -218,6 +218,10 @@ def cell(key: str, value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, str):
         return value
+    if isinstance(value, (list, tuple)):  # a vector (a gradient, a Hessian row): each entry by the same rule
+        return "[" + ", ".join(cell(key, v) for v in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {cell(k, v)}" for k, v in value.items())
     if key.endswith("_seconds") or "_seconds_" in key:
         return fmt_time(value)
     if key == "loss" or key.endswith("_loss"):
