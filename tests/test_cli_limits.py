@@ -50,7 +50,7 @@ def test_a_large_sum_is_checked_in_dag_mode_without_trying_tree_mode():
     text = "sum(" + ", ".join(f"sin({i}*x + y)" for i in range(1, 301)) + ")"
     subject = FormulaSubject(parse(text))
     assert tree_estimate(subject.build({"x": 0.1, "y": 0.2})) > 2000
-    [c] = check_function(subject, [[0.1, 0.2]])
+    [c] = check_function(subject, [[0.1, 0.2]], sizes=True)
     assert c.ground_truth == "dag" and c.sizes["tree_ops"] is None and "tree" not in c.times
     assert c.verdict == "agree"
 

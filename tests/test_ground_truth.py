@@ -42,7 +42,8 @@ def test_every_agree_of_a_sweep_rests_on_certified_balls():
         assert all(b["status"] == "certified" for b in r["ball"])
 
 
-def test_a_ball_certifies_only_below_a_thousandth_of_the_tolerance():
+def test_a_ball_certifies_only_below_a_thousandth_of_the_tolerance(monkeypatch):
+    monkeypatch.setattr(ground_truth, "_one_double", lambda ball: False)  # the radius rule alone
     x = Value(0.3, label="x")
     [ball] = derive(x.sin() * x.exp()).at({"x": 0.3}, [1e-15], 1e-15).derivatives
     own = float(ball.arb.rad())
@@ -102,3 +103,12 @@ def test_sizes_are_counted_by_the_backend_only_when_asked(backend):
     assert derive(graph, backend=backend).sizes == {}
     sizes = derive(graph, backend=backend, sizes=True).sizes
     assert set(sizes) == {"graph_ops", "tree_ops", "tree_ops_cse", "dag_ops"} and sizes["tree_ops"] > 0
+
+
+def test_a_ball_whose_every_number_rounds_to_one_double_certifies_at_any_tolerance():
+    x = Value(705.0, label="x")
+    [ball] = derive(x.exp().tanh()).at({"x": 705.0}, [0.0], 0.0).derivatives
+    assert ball.mid == 0.0 and status(ball, 0.0) == "certified"
+    y = Value(0.3, label="y")
+    [wide] = derive(y.sin()).at({"y": 0.3}, [1e-3], 1e-3).derivatives
+    assert float(wide.arb.rad()) > 0 and ground_truth._one_double(wide) == (float(wide.arb.rad()) < 1e-17)

@@ -5,19 +5,28 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
 
-SLOW_FIRST = ["report", "--seed", "4", "--depth", "40", "--n", "1", "--points", "20", "--vars", "10", "--order", "2",
-              "--no-training", "--backend", "sympy", "--ops", "sigmoid,tanh,mul,add,div,pow,exp,sin"]
-# one function that takes seconds even on the reference path's DAG mode (about 2.5 s; the bar shows after 1 s)
+#: the real command line, with each task held up (30 s) after it says it started: a first function that is
+#: still running when the signal comes, however fast the ground truth has become
+SLOW_TASKS = ("import sys, time; import compare.sweep as sweep; run = sweep.run_task; "
+              "sweep.run_task = lambda task: (print('task started', file=sys.stderr, flush=True), time.sleep(30), "
+              "run(task))[2]; from compare.cli.main import main; sys.exit(main(sys.argv[1:]))")
 MANY = ["report", "--n", "2000", "--depth", "1..5", "--no-training"]
 
 
-def _start(*args):
-    return subprocess.Popen([sys.executable, "-m", "compare", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def _start(*args, code=None):
+    """The command in a real process (``code``: a ``python -c`` program in place of ``-m compare``). Its stdout goes to a file, so that a child writing more than a pipe holds
+    while the test still reads stderr can never block (a fast run prints before its progress bar shows)."""
+    out = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([sys.executable, *(["-c", code] if code else ["-m", "compare"]), *args], stdout=out,
+                            stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "COMPARE_PROGRESS": "1"})
+    proc.out_file = out
+    return proc
 
 
 def _wait_for_progress(proc, word):
@@ -25,6 +34,7 @@ def _wait_for_progress(proc, word):
     seen = ""
     while word not in seen and proc.poll() is None:
         seen += proc.stderr.read(1)
+    assert word in seen, f"the progress bar never said {word!r}: the run finished first ({seen[-200:]!r})"
     return seen
 
 
@@ -44,8 +54,10 @@ def _stop(proc, *signals, gap=0.05):
         if i:
             time.sleep(gap)
         proc.send_signal(s)
-    out, err = proc.communicate(timeout=30)
-    return out, err, time.monotonic() - started
+    _, err = proc.communicate(timeout=30)
+    seconds = time.monotonic() - started
+    proc.out_file.seek(0)
+    return proc.out_file.read(), err, seconds
 
 
 def _alive(pid):
@@ -58,14 +70,14 @@ def _alive(pid):
 
 def test_sigint_before_the_first_function_finishes_writes_the_empty_run(tmp_path):
     path = tmp_path / "run.json"
-    proc = _start(*SLOW_FIRST, "--json", str(path))
-    _wait_for_progress(proc, "functions:")
+    proc = _start("report", "--depth", "3", "--n", "1", "--no-training", "--json", str(path), code=SLOW_TASKS)
+    _wait_for_progress(proc, "task started")
     out, err, seconds = _stop(proc, signal.SIGINT)
     assert proc.returncode == 130 and "Traceback" not in err, err
     assert seconds < LIMIT
     assert "(no function finished)" in out
     data = json.loads(path.read_text())
-    assert data["complete"] is False and data["functions"] == [] and data["pending"] == ["4:40:0"]
+    assert data["complete"] is False and data["functions"] == [] and data["pending"] == ["0:3:0"]
 
 
 @pytest.mark.parametrize("signals", [(signal.SIGINT, signal.SIGINT), (signal.SIGTERM,)])
@@ -106,7 +118,8 @@ def test_swell_stops_and_keeps_the_rows_that_finished(tmp_path):
 
 def test_check_stops_and_keeps_the_points_that_finished(tmp_path):
     path = tmp_path / "check.json"
-    proc = _start("check", "sin(x) * exp(y) / (1 + x*x)", "--random", "1000", "--json", str(path))
+    many_terms = "sum(" + ", ".join(f"sin({k}*x + y) * exp(y / {k})" for k in range(1, 41)) + ")"  # ~10 s
+    proc = _start("check", many_terms, "--random", "1000", "--json", str(path))
     _wait_for_progress(proc, "points:")
     out, err, seconds = _stop(proc, signal.SIGINT, signal.SIGINT)
     assert proc.returncode == 130 and "Traceback" not in err and seconds < LIMIT
