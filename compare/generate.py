@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, NamedTuple, Sequence
 
 from toygrad import OPS, DomainError, Op, Value, apply, formula, grad
-from toygrad.regions import Region
+from toygrad.regions import Region, eighths
 
 from .coverage import exercised
 
@@ -274,12 +274,13 @@ class _Drawing:
             ref = self._steer(ref, targets[first], level)
         if ref is None:
             return None
-        return tuple(ref if i == first else (t if t is not None else self._other(level))
+        return tuple(ref if i == first else (t if t is not None else self._other(level, op.name == "pow" and i == 1))
                      for i, t in enumerate(targets))
 
-    def _other(self, level: int) -> Ref | float:
+    def _other(self, level: int, exponent: bool = False) -> Ref | float:
         """An argument besides the previous level's: an earlier op node (probability ``share``:
-        a shared subexpression, and the depth stays exact), a variable, or a constant."""
+        a shared subexpression, and the depth stays exact), a variable, or a constant (an
+        exponent: an integer or a number of eighths, see ``toygrad.regions.eighths``)."""
         rng = self.rng
         below = [k for k in range(self.n_vars, len(self.levels)) if self.levels[k] < level]
         r = rng.random()
@@ -287,15 +288,16 @@ class _Drawing:
             return Ref(rng.choice(below))
         if r < self.share + 0.5 * (1 - self.share):
             return Ref(rng.randrange(self.n_vars))
+        if exponent:
+            return float(rng.randint(-4, 4)) if rng.random() < 0.5 else eighths(rng)
         return _constant(rng)
 
     def _nary_args(self, op: Op, region: Region | None, level: int, previous: list[int]) -> tuple | None:
-        """A count of terms from the region's widths (any of the row's when not aiming), and for a
+        """A count of terms from the region's widths (1 to 3 when not aiming), and for a
         fused op's kink, arguments whose dot product is the region's target at one point."""
         rng = self.rng
         least, multiple = op.nary
-        widths = [r.width for r in op.regions if r.width] or [(1, 3)]
-        lo, hi = region.width if region is not None and region.width else rng.choice(widths)
+        lo, hi = region.width if region is not None and region.width else (1, 3)  # wide only when aiming
         count = max(rng.randint(lo, hi) * multiple, least)
         targets = tuple(region.draw(rng)) if region is not None else ()
         ref = Ref(rng.choice(previous))

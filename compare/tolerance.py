@@ -35,9 +35,12 @@ from typing import Sequence
 
 from toygrad import Constant, Value, topological
 
-__all__ = ["Bounds", "error_bounds", "UNIT_ROUNDOFF", "SAFETY"]
+__all__ = ["Bounds", "error_bounds", "UNIT_ROUNDOFF", "UNDERFLOW", "SAFETY"]
 
 UNIT_ROUNDOFF = sys.float_info.epsilon / 2
+#: the absolute error of a rounding into the subnormal range (the smallest subnormal): every rounding
+#: is ``v (1 + d) + e`` with |d| <= u and |e| <= UNDERFLOW, so results near 1e-310 keep a bound
+UNDERFLOW = 2.0 ** -1074
 SAFETY = 16.0
 _RULE_ROUNDINGS = 4
 
@@ -51,7 +54,7 @@ class Bounds:
     magnitude: tuple[float, ...]  # sum over paths of |products of local derivatives|
 
     def gradient_tolerance(self) -> tuple[float, ...]:
-        return tuple(SAFETY * (r + UNIT_ROUNDOFF * m) for r, m in zip(self.gradient, self.magnitude))
+        return tuple(SAFETY * (r + UNIT_ROUNDOFF * m + UNDERFLOW) for r, m in zip(self.gradient, self.magnitude))
 
     def value_tolerance(self) -> float:
         return SAFETY * self.value
@@ -93,7 +96,8 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
         local[id(node)] = d
         k = len(xs)
         spread = sum(abs(dj * xj) for dj, xj in zip(d, xs))
-        err[id(node)] = u * (abs(node.data) + (k - 1) * spread) + sum(abs(dj) * ej for dj, ej in zip(d, es))
+        err[id(node)] = (u * (abs(node.data) + (k - 1) * spread) + k * UNDERFLOW
+                         + sum(abs(dj) * ej for dj, ej in zip(d, es)))
         moved[id(node)] = _local_motion(node, xs, es, d)
 
     adjoint: dict[int, float] = {id(output): 1.0}
@@ -110,7 +114,8 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
                 continue
             key = id(arg)
             adjoint[key] = adjoint.get(key, 0.0) + a * abs(dj)
-            adj_err[key] = adj_err.get(key, 0.0) + r * abs(dj) + a * mj + _RULE_ROUNDINGS * u * a * abs(dj)
+            adj_err[key] = (adj_err.get(key, 0.0) + r * abs(dj) + a * mj
+                            + _RULE_ROUNDINGS * (u * a * abs(dj) + UNDERFLOW))
     return Bounds(
         err[id(output)],
         tuple(adj_err.get(id(v), 0.0) for v in variables),
@@ -121,7 +126,7 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
 def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float]) -> list[float]:
     """How far each local derivative moves when each input moves by its error bound."""
     motion = [0.0] * len(xs)
-    own = UNIT_ROUNDOFF * abs(node.data)  # the op's own rounding moves ``out``, which rules read
+    own = UNIT_ROUNDOFF * abs(node.data) + UNDERFLOW  # the op's own rounding moves ``out``, which rules read
     for step in (own, -own):
         try:
             moved = _partials(node, xs, node.data + step)

@@ -174,17 +174,25 @@ def _abs_between(lo: float, hi: float) -> Callable[[Sequence[float]], bool]:
     return lambda xs: lo < abs(xs[0]) <= hi
 
 
+def eighths(rng: Any, lo: float = -4.0, hi: float = 4.0) -> float:
+    """A real exponent that is not an integer, in eighths: a short exact rational, since SymPy
+    factors the base when raising a rational with a large denominator to a rational power
+    (a power with a 52-bit denominator does not finish)."""
+    k = rng.randint(int(lo * 8), int(hi * 8))
+    return (k + (k % 8 == 0)) / 8.0
+
+
 POW_REGIONS = (
     Region("x > 0, real y", lambda xs: xs[0] > 0.0 and not _is_int(xs[1]),
-           lambda rng: (10.0 ** rng.uniform(-3, 3), rng.uniform(-4.0, 4.0))),
+           lambda rng: (10.0 ** rng.uniform(-3, 3), eighths(rng))),
     Region("x < 0, integer y", lambda xs: xs[0] < 0.0 and _is_int(xs[1]),
            lambda rng: (-(10.0 ** rng.uniform(-3, 2)), float(rng.randint(-4, 5)))),
     Region("x = 0, y >= 1", lambda xs: xs[0] == 0.0 and xs[1] >= 1.0, lambda rng: (0.0, one_of(1.0, 2.0, 3.0, 1.5, 2.5)(rng))),
     *(Region(f"y = {k:g}", lambda xs, k=k: xs[1] == k, lambda rng, k=k: (_sym(-3, 3)(rng), k)) for k in (0.0, 1.0, 2.0, 3.0)),
     Region("integer y < 0", lambda xs: xs[1] < 0.0 and _is_int(xs[1]),
            lambda rng: (_sym(-3, 3)(rng), float(rng.randint(-5, -1)))),
-    Region("|x| large", lambda xs: abs(xs[0]) > 1e6, lambda rng: (10.0 ** rng.uniform(6, 100), rng.uniform(-2.0, 2.0))),
-    Region("|x| tiny", lambda xs: 0.0 < abs(xs[0]) < 1e-6, lambda rng: (10.0 ** rng.uniform(-100, -6), rng.uniform(-2.0, 2.0))),
+    Region("|x| large", lambda xs: abs(xs[0]) > 1e6, lambda rng: (10.0 ** rng.uniform(6, 100), eighths(rng, -2.0, 2.0))),
+    Region("|x| tiny", lambda xs: 0.0 < abs(xs[0]) < 1e-6, lambda rng: (10.0 ** rng.uniform(-100, -6), eighths(rng, -2.0, 2.0))),
 )
 EXP_REGIONS = (
     Region("x = 0", lambda xs: xs[0] == 0.0, lambda rng: (0.0,)),
