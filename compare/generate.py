@@ -110,13 +110,19 @@ def _constant(rng: random.Random) -> float:
     return rng.choice((-1.0, 1.0)) * 10.0 ** rng.uniform(-8.0, 8.0)
 
 
-def _coordinate(rng: random.Random) -> float:
-    """A sample coordinate: moderate (three decimals), a special value, or any magnitude, either sign."""
+def _coordinate(rng: random.Random, ops: Sequence[str]) -> float:
+    """A sample coordinate: moderate (three decimals), a special value, a value in a region of one
+    of the ops (exact inputs there give the tightest tolerances), or any magnitude, either sign."""
     r = rng.random()
-    if r < 0.45:
+    if r < 0.35:
         return round(rng.uniform(-2.0, 2.0), 3)
-    if r < 0.65:
+    if r < 0.5:
         return rng.choice(_SPECIAL)
+    if r < 0.8:
+        regions = OPS[rng.choice(ops)].regions
+        targets = [t for t in rng.choice(regions).draw(rng) if t is not None] if regions else []
+        if targets:
+            return rng.choice(targets)
     return rng.choice((-1.0, 1.0)) * 10.0 ** rng.uniform(-9.0, 9.0)
 
 
@@ -209,7 +215,7 @@ def _gradient_finite(nodes: list[tuple[str, tuple]], sample: list[tuple[float, .
 def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], share: float, points: int,
           width: int, require: str | None) -> tuple[list, list, bool, int]:
     """One try: sample points, then nodes level by level; whether the output is the required op."""
-    sample = [tuple(_coordinate(rng) for _ in range(variables)) for _ in range(points)]
+    sample = [tuple(_coordinate(rng, ops) for _ in range(variables)) for _ in range(points)]
     state = _Drawing(rng, [[p[i] for p in sample] for i in range(variables)], ops, share, points)
     rejected = 0
     fitted = True
@@ -269,13 +275,24 @@ class _Drawing:
         value there), constants where the region names values, the rest drawn freely."""
         targets = tuple(region.draw(self.rng)) if region is not None else (None,) * op.arity
         first = self.rng.randrange(op.arity)
+        if op.name == "pow" and targets[0] is not None:
+            first = 0  # a base the region names is the node's: SymPy does not finish some powers of huge constants
         ref: Ref | None = Ref(self.rng.choice(previous))
         if targets[first] is not None:
             ref = self._steer(ref, targets[first], level)
         if ref is None:
             return None
-        return tuple(ref if i == first else (t if t is not None else self._other(level, op.name == "pow" and i == 1))
-                     for i, t in enumerate(targets))
+        return tuple(ref if i == first else self._other(level, op.name == "pow" and i == 1) if t is None
+                     else self._holding(t, level) for i, t in enumerate(targets))
+
+    def _holding(self, target: float, level: int) -> Ref | float:
+        """An argument worth ``target``: half the time a variable or earlier node that holds exactly
+        that value at some point (so its derivative is taken there too), else the constant."""
+        if self.rng.random() < 0.5:
+            holders = [k for k, column in enumerate(self.columns) if self.levels[k] < level and target in column]
+            if holders:
+                return Ref(self.rng.choice(holders))
+        return target
 
     def _other(self, level: int, exponent: bool = False) -> Ref | float:
         """An argument besides the previous level's: an earlier op node (probability ``share``:

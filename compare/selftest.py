@@ -7,8 +7,17 @@ Mutants, planted in memory (never by editing files), one at a time:
   the rule for ``y``, reading ``(y, x)``: the op takes its arguments in the
   other order);
 * ``pow`` with the exponent off by one in its rule (``y x**y`` for ``y x**(y-1)``);
-* the engine assigning a gradient instead of accumulating it (``backward()``
-  recompiled from its own source with ``+=`` turned into ``=``).
+* for every op and every region of its row (``toygrad.regions``): its rules wrong by
+  ``x(1 + 1e-3)`` and by ``x(1 + 1e-9)`` only inside that region (for an n-ary row's widths:
+  only past k arguments);
+* for every op with a kink, the convention flipped (the slope from above at the kink);
+* the reverse sweep assigning a gradient instead of accumulating it, dropping every
+  contribution smaller than 1e-7, and visiting a shared node before all its users are done
+  (``backward()`` recompiled from its own source, or handed a wrong topological order).
+
+Mutants are judged by the default report's own sweep (same seed, functions and points): the
+table says which the report would have caught, and a region mutant only by the checks that
+exercised its region.
 
 The ground truth (exact symbolic gradients) and the tolerances are computed
 once, with the table intact; then each mutant reruns only automatic
@@ -30,17 +39,22 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from toygrad import OPS, Op, engine
+from toygrad import OPS, Op, engine, variables
+from toygrad.graph import topological as _topological
 from toygrad.ops import BINARY
+from toygrad.regions import Region
 
-from .check import check_function
 from .generate import generate
+from .sweep import make_tasks, run_sweep
 from .cli.output import add_output_options, positive_int, progress, table, write_json
+from .cli.report import DEFAULTS, parse_range
 
 NAME = "selftest"
 HELP = "plant bugs in the op table and the engine; every one must be caught"
 
 SCALE = 1 + 1e-6
+#: region mutants: the rules wrong by these factors, only inside one region
+REGION_SCALES = (1 + 1e-3, 1 + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,7 @@ class Mutant:
     description: str
     plant: Callable[[], contextlib.AbstractContextManager]
     op: str | None = None
+    region: str | None = None  # planted only there: judged by the checks that exercised it
 
 
 @contextlib.contextmanager
@@ -102,18 +117,97 @@ class _AccumulateToAssign(ast.NodeTransformer):
         return node
 
 
+class _DropSmall(ast.NodeTransformer):
+    """``node.grad += d``  ->  ``node.grad += _small(d)``: contributions below 1e-7 in size are lost."""
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        target = node.target
+        if isinstance(node.op, ast.Add) and isinstance(target, ast.Attribute) and target.attr == "grad":
+            node.value = ast.Call(ast.Name("_selftest_small", ast.Load()), [node.value], [])
+        return node
+
+
+def _drop_small(d: Any) -> Any:
+    return d if abs(d) >= DROP_BELOW else 0.0
+
+
+DROP_BELOW = 1e-7
+
+
 @contextlib.contextmanager
-def _assigning_engine() -> Iterator[None]:
+def _rebuilt_backward(transformer: ast.NodeTransformer) -> Iterator[None]:
+    """``Value.backward`` recompiled from its own source through ``transformer`` (planted from outside
+    until the engine offers a seam for sweep mutants)."""
     original = engine.Value.backward
     source = textwrap.dedent(inspect.getsource(original))
-    tree = ast.fix_missing_locations(_AccumulateToAssign().visit(ast.parse(source)))
+    tree = ast.fix_missing_locations(transformer.visit(ast.parse(source)))
     namespace: dict[str, Any] = {}
-    exec(compile(tree, inspect.getsourcefile(original), "exec"), vars(engine), namespace)  # our own code, mutated
+    scope = dict(vars(engine), _selftest_small=_drop_small)
+    exec(compile(tree, inspect.getsourcefile(original), "exec"), scope, namespace)  # our own code, mutated
     engine.Value.backward = namespace[original.__name__]
     try:
         yield
     finally:
         engine.Value.backward = original
+
+
+def _early_order(root: Any) -> list:
+    """A topological order in which every shared node comes right after its first user in the order:
+    the reverse sweep then visits it before all its users are done."""
+    original = _topological(root)
+    users: dict[int, list[int]] = {}
+    for k, n in enumerate(original):
+        for a in n.args:
+            users.setdefault(id(a), []).append(k)
+    order = list(original)
+    for node in [n for n in original if n.op is not None and len(set(users.get(id(n), []))) > 1]:
+        first_user = original[min(users[id(node)])]
+        order.remove(node)
+        order.insert(order.index(first_user) + 1, node)
+    return order
+
+
+@contextlib.contextmanager
+def _early_visit() -> Iterator[None]:
+    engine.topological = _early_order
+    try:
+        yield
+    finally:
+        engine.topological = _topological
+
+
+def _in_region(op: Op, region: Region, wrap: Callable[[Callable], Callable]) -> dict[str, Any]:
+    """``op``'s rules replaced by ``wrap(rule)`` where the arguments lie in ``region``, unchanged elsewhere."""
+    def only_there(rule: Callable) -> Callable:
+        wrong = wrap(rule)
+        if op.arity is None:
+            return lambda g, out, xs: wrong(g, out, xs) if region.contains(xs) else rule(g, out, xs)
+        return lambda g, out, *xs: wrong(g, out, *xs) if region.contains(xs) else rule(g, out, *xs)
+
+    return _map_rules(op, only_there)
+
+
+def _scaled_by(scale: float) -> Callable[[Callable], Callable]:
+    def wrap(rule: Callable) -> Callable:
+        def mutant(*a):
+            out = rule(*a)
+            return [d * scale for d in out] if isinstance(out, list) else out * scale
+
+        return mutant
+
+    return wrap
+
+
+def _flipped_convention(op: Op) -> dict[str, Any]:
+    """At the kink, the derivative from above (slope 1 for relu, abs and relu_dot) instead of 0."""
+    tiny = 5e-324
+    if op.arity is None:
+        return _in_region(op, _region(op, "at kink"), lambda vjp: lambda g, out, xs: vjp(g, tiny, xs))
+    return _in_region(op, _region(op, "at kink"), lambda rule: lambda g, out, x: rule(g, out, x + tiny))
+
+
+def _region(op: Op, name: str) -> Region:
+    return next(r for r in op.regions if r.name == name)
 
 
 def mutants() -> list[Mutant]:
@@ -129,30 +223,61 @@ def mutants() -> list[Mutant]:
     pow_ = OPS["pow"]
     out.append(Mutant("pow exponent-1", "pow's rule for x computes y x**y instead of y x**(y-1)",
                       lambda: _patched_op(pow_, rules=(lambda g, out, x, y: g * y * x**y, pow_.rules[1])), "pow"))
+    for op in OPS.values():
+        for region in op.regions:
+            for scale in REGION_SCALES:
+                what = (f"past {region.width[0] - 1} terms, up to {region.width[1]}" if region.width
+                        else f"where {region.name}")
+                out.append(Mutant(f"{op.name} [{region.name}] x(1+{scale - 1:.0e})",
+                                  f"{op.name}'s rules scaled by 1 + {scale - 1:.0e} only {what}",
+                                  lambda op=op, r=region, k=scale: _patched_op(op, **_in_region(op, r, _scaled_by(k))),
+                                  op.name, region.name))
+        if any(r.name == "at kink" for r in op.regions):
+            out.append(Mutant(f"{op.name} kink convention flipped", f"{op.name}' at its kink is the slope from "
+                              "above instead of 0", lambda op=op: _patched_op(op, **_flipped_convention(op)),
+                              op.name, "at kink"))
     out.append(Mutant("engine assigns", "backward() assigns each contribution instead of adding it",
-                      _assigning_engine))
+                      lambda: _rebuilt_backward(_AccumulateToAssign())))
+    out.append(Mutant("engine drops small", f"backward() drops every contribution smaller than {DROP_BELOW:g}",
+                      lambda: _rebuilt_backward(_DropSmall())))
+    out.append(Mutant("engine visits early", "backward() visits a shared node before all its users are done",
+                      _early_visit))
     return out
 
 
 def _equivalent(m: Mutant, rng: random.Random) -> bool:
-    """The mutant computes the same local derivatives as the original on random inputs."""
+    """The mutant computes the same local derivatives as the original on random inputs (inside its
+    region, for a region mutant)."""
     if m.op is None:
         return False
     op = OPS[m.op]
+    region = _region(op, m.region) if m.region else None
     samples = []
-    for _ in range(20):
-        n = op.arity if op.arity is not None else 4
-        xs = [rng.uniform(*rng.choice(op.domain.intervals(i))) for i in range(n)]
-        out = op.forward(*xs) if op.arity is not None else op.forward(xs)
+    for _ in range(40):
+        if op.arity is None:
+            terms = rng.randint(*region.width) if region is not None and region.width else 2
+            xs = [rng.uniform(0.5, 3.0) for _ in range(2 * terms)]
+            target = tuple(region.draw(rng)) if region is not None else ()
+            if target and target[0] is not None:  # a fused op's kink: a dot product of the target
+                xs[terms:] = [target[0] / xs[0]] + [0.0] * (terms - 1)
+        else:
+            targets = tuple(region.draw(rng)) if region is not None else (None,) * op.arity
+            xs = [t if t is not None else rng.uniform(*rng.choice(op.domain.intervals(i))) for i, t in enumerate(targets)]
+        try:
+            out = op.forward(*xs) if op.arity is not None else op.forward(xs)
+        except (ArithmeticError, ValueError):
+            continue
         samples.append((xs, out))
 
     def derivatives():
-        try:
-            if op.arity is None:
-                return [op.vjp(1.0, out, xs) for xs, out in samples]
-            return [[r(1.0, out, *xs) for r in op.rules] for xs, out in samples]
-        except (ArithmeticError, ValueError) as exc:
-            return repr(exc)
+        result = []
+        for xs, out in samples:
+            for rule in ([op.vjp] if op.arity is None else op.rules):
+                try:
+                    result.append(rule(1.0, out, xs) if op.arity is None else rule(1.0, out, *xs))
+                except (ArithmeticError, ValueError) as exc:
+                    result.append(repr(exc))
+        return result
 
     before = derivatives()
     with m.plant():
@@ -160,50 +285,53 @@ def _equivalent(m: Mutant, rng: random.Random) -> bool:
     return before == after
 
 
-def baseline(seed: int, per_op: int) -> list[tuple[Any, Any]]:
-    """(function, check) pairs with the table intact: the ground truth for every mutant."""
+def ground_truth(seed: int, n: int, depths: list[int]) -> list[tuple[Any, dict[str, Any]]]:
+    """(function, check row) pairs of a report's sweep whose verdict is ``agree``, with the table
+    intact: the ground truth for every mutant."""
+    tasks = make_tasks(seed, depths, n)
+    result = run_sweep(tasks, progress=True)
+    functions = {t.id: t for t in tasks}
     pairs = []
-    functions = []
-    for k, name in enumerate(OPS):
-        for i in range(per_op):
-            functions.append(generate(seed, depth=2 + i % 2, index=k * per_op + i, require=name))
-    for f in progress(functions, desc="ground truth"):
-        for c in check_function(f):
-            if c.verdict == "agree":
-                pairs.append((f, c))
+    for f in result.functions:
+        t = functions[f["id"]]
+        fn = generate(t.seed, t.depth, t.index, variables=t.variables, ops=t.ops, points=t.points)
+        pairs += [(fn, row) for row in f["rows"] if row["verdict"] == "agree"]
     return pairs
 
 
-def caught_by(pairs: list[tuple[Any, Any]]) -> str | None:
-    """The id of the first check whose AD gradient leaves the tolerance, if any."""
-    for f, c in pairs:
+def caught_by(pairs: list[tuple[Any, dict[str, Any]]], m: Mutant | None = None) -> str | None:
+    """The id of the first check whose AD gradient leaves the tolerance with the mutant planted,
+    looking only at checks that exercised the mutant's op (and region)."""
+    for f, row in pairs:
+        if m is not None and m.region is not None and [m.op, m.region] not in row["regions"]:
+            continue
+        if m is not None and m.op is not None and m.op not in row["ops"]:
+            continue
         try:
-            g = f.build(c.point)
+            g = f.build(row["point"])
             g.backward()
         except (ArithmeticError, ValueError, TypeError):  # a mutant that crashes is caught too
             return f.id
-        grads = {v.label: v.grad for v in _variables(g)}
-        for name, e, tol in zip(c.point, c.exact, c.tolerance):
+        grads = {v.label: v.grad for v in variables(g)}
+        for name, e, tol in zip(row["point"], row["exact"], row["tolerance"]):
             if not abs(grads.get(name, 0.0) - e) <= tol:
                 return f.id
     return None
 
 
-def _variables(g):
-    from toygrad import variables
-
-    return variables(g)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed of the functions (default 0)")
-    parser.add_argument("--per-op", type=positive_int, default=3, help="functions built around each op (default 3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sweep (default 0, the default report's)")
+    parser.add_argument("--n", type=positive_int, help=f"functions per depth (default {DEFAULTS['n']}, the "
+                        "default report's)")
+    parser.add_argument("--depth", help=f"depths, as a range like 1..6 (default {DEFAULTS['depth']})")
     add_output_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    pairs = baseline(args.seed, args.per_op)
+    n = args.n or DEFAULTS["n"]
+    depths = parse_range(args.depth or DEFAULTS["depth"])
+    pairs = ground_truth(args.seed, n, depths)
     rng = random.Random(args.seed)
     rows = []
     for m in progress(mutants(), desc="mutants"):
@@ -211,17 +339,18 @@ def run(args: argparse.Namespace) -> int:
             rows.append({"mutant": m.name, "planted bug": m.description, "result": "equivalent", "caught by": "-"})
             continue
         with m.plant():
-            hit = caught_by(pairs)
+            hit = caught_by(pairs, m)
         rows.append({"mutant": m.name, "planted bug": m.description,
                      "result": "caught" if hit else "SURVIVED", "caught by": hit or "-"})
     survived = [r for r in rows if r["result"] == "SURVIVED"]
     caught = sum(r["result"] == "caught" for r in rows)
     equivalent = sum(r["result"] == "equivalent" for r in rows)
-    print(f"Mutants planted in memory; ground truth: {len(pairs)} agreeing checks of {len({f.id for f, _ in pairs})} "
+    print(f"Mutants planted in memory, judged by the report's sweep (seed {args.seed}, {n} functions per depth, "
+          f"depths {depths[0]}..{depths[-1]}): {len(pairs)} agreeing checks of {len({f.id for f, _ in pairs})} "
           "functions, exact symbolic gradients")
     print(table([list(r.values()) for r in rows], list(rows[0]), args.format))
     print(f"\n{caught} caught, {len(survived)} survived, {equivalent} equivalent (they compute exactly what the "
-          f"original does) in {time.perf_counter() - started:.1f} s")
+          f"original does where they are planted) in {time.perf_counter() - started:.1f} s")
     if args.json:
         write_json(args.json, {"command": "selftest", "mutants": rows, "checks": len(pairs)})
     return 1 if survived else 0

@@ -187,7 +187,7 @@ POW_REGIONS = (
            lambda rng: (10.0 ** rng.uniform(-3, 3), eighths(rng))),
     Region("x < 0, integer y", lambda xs: xs[0] < 0.0 and _is_int(xs[1]),
            lambda rng: (-(10.0 ** rng.uniform(-3, 2)), float(rng.randint(-4, 5)))),
-    Region("x = 0, y >= 1", lambda xs: xs[0] == 0.0 and xs[1] >= 1.0, lambda rng: (0.0, one_of(1.0, 2.0, 3.0, 1.5, 2.5)(rng))),
+    Region("x = 0, y >= 1", lambda xs: xs[0] == 0.0 and xs[1] >= 1.0, lambda rng: (0.0, one_of(1.0, 1.0, 2.0, 3.0, 1.5)(rng))),
     *(Region(f"y = {k:g}", lambda xs, k=k: xs[1] == k, lambda rng, k=k: (_sym(-3, 3)(rng), k)) for k in (0.0, 1.0, 2.0, 3.0)),
     Region("integer y < 0", lambda xs: xs[1] < 0.0 and _is_int(xs[1]),
            lambda rng: (_sym(-3, 3)(rng), float(rng.randint(-5, -1)))),

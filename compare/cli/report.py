@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from toygrad import OPS
 
 from .. import second_order, swell
+from ..coverage import coverage, gaps
 from . import train as traincmd
 from ..check import VERDICTS
 from ..errors import UsageError
@@ -102,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
         "agreement_by_depth": agreement_by_depth(functions),
         "agreement_by_op": agreement_by_op(functions),
         "cost_by_depth": cost_by_depth(functions),
+        "coverage": coverage(rows, ops),
     }
+    tables["coverage_gaps"] = gaps(tables["coverage"])
     out = [
         f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
         f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is the "
@@ -115,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
         "",
         "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
         table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
+        "",
+        "Coverage: checks that exercised each region of each op (toygrad.regions), and their worst err/tol",
+        coverage_table(tables["coverage"], args.format),
     ]
     if result.complete:
         tables["swell"] = swell.measure(8)
@@ -153,6 +159,10 @@ def run(args: argparse.Namespace) -> int:
         out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
         out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
     out += ["", _summary(len(functions), counts, sweep_seconds, result.complete)]
+    if tables["coverage_gaps"]:
+        out.append(f"Coverage gaps: no check reached {'; '.join(tables['coverage_gaps'])}.")
+    else:
+        out.append(f"Coverage: every one of the {len(tables['coverage'])} regions of the selected ops was reached.")
     print("\n".join(out))
     if json_path:
         write_json(json_path, {
@@ -287,6 +297,17 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "time functions/s": f"{len(fs) / total:.1f}" if total else "-",
         })
     return out
+
+
+def coverage_table(entries: list[dict[str, Any]], fmt: str) -> str:
+    """The op x region table: one line per op, its regions side by side as ``region: checks (worst err/tol)``."""
+    by_op: dict[str, list[str]] = {}
+    for e in entries:
+        worst = "-" if e["worst_err_over_tol"] is None else f"{e['worst_err_over_tol']:.2g}"
+        cell = f"{e['region']}: {e['checks']} ({worst})" if e["checks"] else f"{e['region']}: GAP"
+        by_op.setdefault(e["op"], []).append(cell)
+    return table([[op, "; ".join(cells)] for op, cells in by_op.items()], ["op", "region: checks (worst err/tol)"],
+                 fmt)
 
 
 def _summary(n_functions: int, counts: Counter, seconds: float, complete: bool) -> str:
