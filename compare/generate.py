@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import random
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Mapping, NamedTuple, Sequence
 
@@ -232,6 +233,7 @@ def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], sh
                 ref = Ref(rng.choice(previous))
                 state.add("add", (ref, 1.0), [x + 1.0 for x in state.columns[ref.index]], level)
                 fitted = fitted and not (require and level == depth)
+    sample = [tuple(state.columns[i][p] for i in range(variables)) for p in range(points)]
     return sample, state.nodes, fitted, rejected
 
 
@@ -243,8 +245,10 @@ class _Drawing:
         self.n_vars = len(columns)
         self.levels = [0] * self.n_vars
         self.nodes: list[tuple[str, tuple]] = []
+        self.used: set[int] = set()  # variables some node reads: their coordinates are fixed
 
     def add(self, name: str, args: tuple, values: list[float], level: int) -> Ref:
+        self.used.update(a.index for a in args if isinstance(a, Ref) and a.index < self.n_vars)
         self.nodes.append((name, args))
         self.columns.append(values)
         self.levels.append(level)
@@ -325,19 +329,29 @@ class _Drawing:
         return tuple(args)
 
     def _dot_at(self, ref: Ref, target: float, terms: int) -> tuple:
-        """Dot-product arguments worth ``target`` at one sample point, exactly when it is 0: the
-        previous level's node weighted by 0, a variable weighted by 1, and the constant that
-        brings the sum to the target; further terms weighted by 0."""
+        """Dot-product arguments worth ``target`` at one sample point (to a rounding, and exactly
+        0 for 0): the previous level's node weighted by 0, a variable weighted by 1, and the
+        constant that brings the sum to the target, chosen so that the sum is exact (no rounding:
+        the node's float value is its exact value); further terms weighted by 0."""
         rng = self.rng
-        var = rng.randrange(self.n_vars)
-        x = self.columns[var][rng.randrange(self.points)]
+        candidates = [(var, p) for var in range(self.n_vars) for p in range(self.points)]
+        rng.shuffle(candidates)
+        for var, p in candidates:
+            x = self.columns[var][p]
+            c = target - x
+            if x != 0.0 and Fraction(x) + Fraction(c) != Fraction(x + c) and abs(c) < 2.0 ** 52 * math.ulp(x):
+                c = round(c / math.ulp(x)) * math.ulp(x)  # on x's grid, the sum is exact
+            if Fraction(x) + Fraction(c) == Fraction(x + c):
+                break
         extra = max(terms, 3) - 3
         ws = [ref, Ref(var), 1.0] + [self._other(1) for _ in range(extra)]
-        return tuple(ws + [0.0, 1.0, target - x] + [0.0] * extra)
+        return tuple(ws + [0.0, 1.0, c] + [0.0] * extra)
 
     def _steer(self, ref: Ref, target: float, level: int) -> Ref | None:
         """A node of the previous level whose value at some sample point is (about) ``target``:
-        ``ref`` if it is there already; else, from level 2 on, a new node at the level below,
+        ``ref`` if it is there already; at level 1, a variable no node reads yet, whose coordinate
+        at one point becomes the target (exact inputs: the tightest tolerances); else, from
+        level 2 on, a new node at the level below,
         ``add`` or ``mul`` of a node two levels down with a constant, or, for an exact target
         (a kink, a special point), ``dot`` of that node weighted by 0 and a variable shifted by a
         constant. None if there is no way (the candidate is then rejected)."""
@@ -345,19 +359,29 @@ class _Drawing:
         if any(_near(v, target) for v in self.columns[ref.index]):
             return ref
         if level < 2:
-            return None
+            if ref.index in self.used:
+                return None
+            self.columns[ref.index][rng.randrange(self.points)] = target  # an unread variable: aim its coordinate
+            return ref
         base = Ref(rng.choice([k for k, lv in enumerate(self.levels) if lv == level - 2]))
         v = self.columns[base.index][rng.randrange(self.points)]
-        if (target == 0.0 or (target.is_integer() and abs(target) < 10)) and "dot" in self.ops:
+        exact_sum = abs(target) < 1e3 and (target == 0.0 or target.is_integer() or rng.random() < 0.5)
+        if exact_sum and "dot" in self.ops:
             name, args = "dot", self._dot_at(base, target, 3)
-        elif "mul" in self.ops and v != 0.0 and (abs(target) < abs(v) or "add" not in self.ops):
-            name, args = "mul", (base, target / v)
+        elif "mul" in self.ops and v != 0.0 and target != 0.0 and abs(_log2_ratio(target, v)) < 1000:
+            # times a power of 2: exact, so an exact base stays exact
+            sign = 1.0 if (target > 0.0) == (v > 0.0) else -1.0
+            name, args = "mul", (base, sign * 2.0 ** _log2_ratio(target, v))
         elif "add" in self.ops:
             name, args = "add", (base, target - v)
         else:
             return None
         values = self._fits(OPS[name], args)
         return None if values is None else self.add(name, args, values, level - 1)
+
+
+def _log2_ratio(target: float, v: float) -> int:
+    return round(math.log2(abs(target)) - math.log2(abs(v)))
 
 
 def _near(v: float, target: float) -> bool:

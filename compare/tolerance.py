@@ -101,7 +101,7 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
         spread = sum(abs(dj * xj) for dj, xj in zip(d, xs))
         err[id(node)] = 0.0 if id(node) in exact else (u * (abs(node.data) + (k - 1) * spread) + k * UNDERFLOW
                          + sum(abs(dj) * ej for dj, ej in zip(d, es)))
-        moved[id(node)] = _local_motion(node, xs, es, d)
+        moved[id(node)] = _local_motion(node, xs, es, d, id(node) in exact)
 
     adjoint: dict[int, float] = {id(output): 1.0}
     adj_err: dict[int, float] = {id(output): 0.0}
@@ -126,10 +126,11 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
     )
 
 
-def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float]) -> list[float]:
-    """How far each local derivative moves when each input moves by its error bound."""
+def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float], exact: bool = False) -> list[float]:
+    """How far each local derivative moves when each input moves by its error bound (and the
+    output by its own rounding, unless it is known to be exact)."""
     motion = [0.0] * len(xs)
-    own = UNIT_ROUNDOFF * abs(node.data) + UNDERFLOW  # the op's own rounding moves ``out``, which rules read
+    own = 0.0 if exact else UNIT_ROUNDOFF * abs(node.data) + UNDERFLOW  # rules read ``out``
     for step in (own, -own):
         try:
             moved = _partials(node, xs, node.data + step)
