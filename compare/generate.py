@@ -190,7 +190,8 @@ def generate(
     rejected = 0
     for attempt in range(_TRIES):  # with ``require``, redraw the whole function until its output fits
         rng = random.Random(f"{key}:{attempt}" if attempt else key)
-        sample, nodes, fitted, misses = _draw(rng, depth, variables, ops, share, points, width, require)
+        aim = _tour(ops, depth, index) if require is None else None
+        sample, nodes, fitted, misses = _draw(rng, depth, variables, ops, share, points, width, require, aim)
         rejected += misses
         nodes = _prune(nodes, variables)
         if fitted and _gradient_finite(nodes, sample, variables):
@@ -213,9 +214,22 @@ def _gradient_finite(nodes: list[tuple[str, tuple]], sample: list[tuple[float, .
     return True
 
 
+def _tour(ops: Sequence[str], depth: int, index: int) -> tuple[str, str]:
+    """The (op, region) the output node of function ``index`` aims at first: the functions of a
+    depth go round every region of every op in turn (each depth starting elsewhere), so a sweep of
+    a few hundred functions aims at each region from several depths."""
+    pairs = [(name, r.name) for name in ops for r in OPS[name].regions]
+    return pairs[(index + 37 * (depth - 1)) % len(pairs)]
+
+
+def _region(aim: tuple[str, str]) -> Region:
+    return next(r for r in OPS[aim[0]].regions if r.name == aim[1])
+
+
 def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], share: float, points: int,
-          width: int, require: str | None) -> tuple[list, list, bool, int]:
-    """One try: sample points, then nodes level by level; whether the output is the required op."""
+          width: int, require: str | None, aim: tuple[str, str] | None = None) -> tuple[list, list, bool, int]:
+    """One try: sample points, then nodes level by level; whether the output is the required op.
+    ``aim`` (op, region) is tried first for the output node."""
     sample = [tuple(_coordinate(rng, ops) for _ in range(variables)) for _ in range(points)]
     state = _Drawing(rng, [[p[i] for p in sample] for i in range(variables)], ops, share, points)
     rejected = 0
@@ -226,7 +240,10 @@ def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], sh
         for _ in range(count):
             for _attempt in range(_TRIES):
                 name = require if (require and level == depth) else rng.choice(ops)
-                if state.try_node(OPS[name], level, previous):
+                region = None
+                if aim and level == depth and _attempt < _TRIES // 2:
+                    name, region = aim[0], _region(aim)
+                if state.try_node(OPS[name], level, previous, region):
                     break
                 rejected += 1
             else:  # nothing fitted: a node that always does
@@ -260,10 +277,11 @@ class _Drawing:
     def _fits(self, op: Op, args: tuple) -> list[float] | None:
         return _evaluate(op, [self._column(a) for a in args], [not isinstance(a, Ref) for a in args])
 
-    def try_node(self, op: Op, level: int, previous: list[int]) -> bool:
-        """Draw one node of ``op`` at ``level``, aiming at one of its regions most of the time; False
-        if it does not fit. A steering node made for it at the level below goes with it."""
-        region = self.rng.choice(op.regions) if op.regions and self.rng.random() < _AIM else None
+    def try_node(self, op: Op, level: int, previous: list[int], region: Region | None = None) -> bool:
+        """Draw one node of ``op`` at ``level``, aiming at ``region``, or at one of its regions most of
+        the time; False if it does not fit. A steering node made for it at the level below goes with it."""
+        if region is None:
+            region = self.rng.choice(op.regions) if op.regions and self.rng.random() < _AIM else None
         mark = len(self.nodes)
         args = self._nary_args(op, region, level, previous) if op.arity is None else \
             self._args(op, region, level, previous)

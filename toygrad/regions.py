@@ -187,8 +187,10 @@ POW_REGIONS = (
            lambda rng: (10.0 ** rng.uniform(-3, 3), eighths(rng))),
     Region("x < 0, integer y", lambda xs: xs[0] < 0.0 and _is_int(xs[1]),
            lambda rng: (-(10.0 ** rng.uniform(-3, 2)), float(rng.randint(-4, 5)))),
-    Region("x = 0, y >= 1", lambda xs: xs[0] == 0.0 and xs[1] >= 1.0, lambda rng: (0.0, one_of(1.0, 1.0, 2.0, 3.0, 1.5)(rng))),
-    *(Region(f"y = {k:g}", lambda xs, k=k: xs[1] == k, lambda rng, k=k: (_sym(-3, 3)(rng), k)) for k in (0.0, 1.0, 2.0, 3.0)),
+    Region("x = 0, y = 1", lambda xs: xs[0] == 0.0 and xs[1] == 1.0, lambda rng: (0.0, 1.0)),
+    Region("x = 0, y > 1", lambda xs: xs[0] == 0.0 and xs[1] > 1.0, lambda rng: (0.0, one_of(2.0, 3.0, 1.5, 2.5)(rng))),
+    Region("y = 0", lambda xs: xs[1] == 0.0, lambda rng: (10.0 ** rng.uniform(-3, 3), 0.0)),  # x > 0: y may be a Value
+    *(Region(f"y = {k:g}", lambda xs, k=k: xs[1] == k, lambda rng, k=k: (_sym(-3, 3)(rng), k)) for k in (1.0, 2.0, 3.0)),
     Region("integer y < 0", lambda xs: xs[1] < 0.0 and _is_int(xs[1]),
            lambda rng: (_sym(-3, 3)(rng), float(rng.randint(-5, -1)))),
     Region("|x| large", lambda xs: abs(xs[0]) > 1e6, lambda rng: (10.0 ** rng.uniform(6, 100), eighths(rng, -2.0, 2.0))),
@@ -225,7 +227,7 @@ def saturating(knee: float, flat: float, top: float) -> tuple[Region, ...]:
         Region("|x| tiny", _abs_between(0.0, 1e-6), lambda rng: (_sym(-300, -6)(rng),)),
         Region("moderate", _abs_between(1e-6, knee), lambda rng: (rng.uniform(-knee, knee),)),
         Region(f"{knee:g} < |x| <= {flat:g}", _abs_between(knee, flat),
-               lambda rng: (rng.choice((-1.0, 1.0)) * rng.uniform(knee, flat),)),
+               lambda rng: (rng.choice((-1.0, 1.0)) * 10.0 ** rng.uniform(math.log10(knee), math.log10(flat)),)),
         Region(f"|x| > {flat:g} (saturated)", _abs_between(flat, math.inf),
                lambda rng: (rng.choice((-1.0, 1.0)) * 10.0 ** rng.uniform(math.log10(flat), top),)),
     )
