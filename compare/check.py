@@ -36,7 +36,7 @@ from . import kinks
 from .coverage import exercised
 from .tolerance import error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference", "relative_error"]
+__all__ = ["Check", "Subject", "check_function", "verdict", "VERDICTS", "central_difference", "relative_error"]
 
 VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
 EPS = sys.float_info.epsilon
@@ -60,7 +60,13 @@ class Subject(Protocol):
 
 @dataclass
 class Check:
-    """The outcome of one function at one point. Times are in seconds."""
+    """The outcome of one function at one point. Times are in seconds.
+
+    The verdict follows from the numbers stored here (see :func:`verdict`):
+    ``kink_flipped`` says why rounding put a kink op on the other side of its
+    kink than the exact value, ``fd_excluded`` why the finite difference cannot
+    vote (a kink at the point or in the step, a step outside the domain).
+    """
 
     id: str
     formula: str
@@ -74,12 +80,14 @@ class Check:
     symbolic_float: list[float] = field(default_factory=list)
     fd: list[float] = field(default_factory=list)
     tolerance: list[float] = field(default_factory=list)
+    value_tolerance: float | None = None
+    fd_tolerance: list[float] = field(default_factory=list)
+    kink_flipped: str = ""
+    fd_excluded: str = ""
     error_ad: float | None = None
     error_fd: float | None = None
     error_symbolic_float: float | None = None
     ground_truth: str = "tree"
-    #: why the finite difference does not vote here ('' when it does): at a kink, across one, out of the domain
-    fd_meaningless: str = ""
     #: where AD agrees with the exact gradient but the finite difference does not (its own error
     #: estimate fell short: steep or huge functions); flagged, not a disagreement of AD
     fd_disagrees: str = ""
@@ -256,21 +264,12 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_ad = relative_error(result.ad, result.exact, scale)
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
-    result.fd_meaningless = _fd_meaningless(here, next(filter(None, crossed), ""), stencil_left_domain)
-    result.verdict, result.reason = _verdict(result, bounds.value_tolerance(), fd_tol, here, exact_nodes)
+    result.value_tolerance = bounds.value_tolerance()
+    result.fd_tolerance = fd_tol
+    result.kink_flipped = kinks.flip(here, exact_nodes)
+    result.fd_excluded = _fd_excluded(here, next(filter(None, crossed), ""), stencil_left_domain)
+    result.verdict, result.reason = verdict(result)
     return result
-
-
-def _fd_meaningless(here, crossed: str, left_domain: str) -> str:
-    """Why a finite difference measures something else than the derivative here, or ''."""
-    at = [s.op for s in here if s.value == s.kink.at]
-    if at:
-        return f"{at[0]} sits exactly at its kink (the derivative there is a convention)"
-    if crossed:
-        return f"the finite-difference step crosses the kink of {crossed}"
-    if left_domain:
-        return f"the finite-difference step leaves the domain ({left_domain})"
-    return ""
 
 
 def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
@@ -279,23 +278,39 @@ def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
     return [by_name.get(n, 0.0) for n in names]
 
 
-def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes) -> tuple[str, str]:
-    """At a kink, AD is held to the exact derivative under the same convention, and the finite
-    difference does not vote; ``non-smooth`` only where rounding puts the float computation on
-    the other side of a kink than the exact one."""
-    flipped = kinks.flip(here, exact_nodes)
-    if flipped:
-        return "non-smooth", flipped
+def _fd_excluded(here, crossed: str, left_domain: str) -> str:
+    """Why the finite difference cannot vote at this point, or ''."""
+    if any(s.value == s.kink.at for s in here):
+        return "a kink op sits exactly at its kink (the derivative there is a convention, which AD must follow)"
+    if crossed:
+        return f"the finite-difference step crosses the kink of {crossed}"
+    if left_domain:
+        return f"the finite-difference step leaves the domain ({left_domain})"
+    return ""
+
+
+def verdict(r: Check) -> tuple[str, str]:
+    """The verdict and its reason, from the check's own numbers (no graph, no SymPy).
+
+    :func:`check_function` decides with it, and ``report --resume`` recomputes
+    the verdicts of a stored run with it, so an edited file cannot pass.
+
+    >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
+    ...               ad=[2.0], exact=[1.0], tolerance=[1e-15], fd=[1.0], fd_tolerance=[1e-9]))[0]
+    'disagree'
+    """
+    if r.kink_flipped:
+        return "non-smooth", r.kink_flipped
     for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):
         if not abs(a - e) <= t:
             return "disagree", f"AD d/d{n} = {a!r} but exact = {e!r}: off by {abs(a - e):.3g}, tolerance {t:.3g}"
-    if not abs(r.value - r.value_exact) <= value_tol:
+    if not abs(r.value - r.value_exact) <= r.value_tolerance:
         return "disagree", (
             f"forward value {r.value!r} but exact {r.value_exact!r}: off by {abs(r.value - r.value_exact):.3g}"
         )
-    if r.fd_meaningless:
+    if r.fd_excluded:
         return "agree", ""
-    for n, d, e, t in zip(r.point, r.fd, r.exact, fd_tol):
+    for n, d, e, t in zip(r.point, r.fd, r.exact, r.fd_tolerance):
         if not abs(d - e) <= t:
             r.fd_disagrees = f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"
             break

@@ -144,11 +144,8 @@ def _evaluate(op: Op, columns: Sequence[Sequence[float]], constant: Sequence[boo
                 if dom is not None and not const and not dom.test(*xs):
                     return None
         try:
-            y = op.forward(*xs) if op.arity is not None else op.forward(list(xs))
-            if op.arity is None:
-                slopes = list(op.vjp(1.0, y, list(xs)))
-            else:
-                slopes = [rule(1.0, y, *xs) for rule, const in zip(op.rules, constant) if not const]
+            y = op.evaluate(list(xs))
+            slopes = op.partials(y, list(xs), wrt=[not c for c in constant])
         except (ArithmeticError, ValueError):
             return None
         if not _finite(y) or not all(_finite(d) for d in slopes):

@@ -30,23 +30,20 @@ by any test and is reported as equivalent.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
-import inspect
 import random
-import textwrap
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from toygrad import OPS, Op, engine, variables
-from toygrad.graph import topological as _topological
+from toygrad import OPS, Op, variables
 from toygrad.ops import BINARY
 from toygrad.regions import Region
+from toygrad.sweep import accumulate, planted
 
 from .generate import generate
 from .sweep import make_tasks, run_sweep
-from .cli.output import add_output_options, positive_int, progress, table, write_json
+from .cli.output import add_output_options, caption, document, positive_int, progress, records, write_json
 from .cli.report import DEFAULTS, parse_range
 
 NAME = "selftest"
@@ -55,8 +52,8 @@ HELP = "plant bugs in the op table and the engine; every one must be caught"
 SCALE = 1 + 1e-6
 #: region mutants: the rules wrong by these factors, only inside one region
 REGION_SCALES = (1 + 1e-3, 1 + 1e-9)
-
-
+#: the sweep mutant that drops contributions smaller than this
+DROP_BELOW = 1e-7
 @dataclass(frozen=True)
 class Mutant:
     name: str
@@ -88,7 +85,7 @@ def _map_rules(op: Op, wrap: Callable[[Callable], Callable]) -> dict[str, Any]:
 def _scaled(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [d * SCALE for d in out] if isinstance(out, list) else out * SCALE
+        return [d * SCALE for d in out] if isinstance(out, (list, tuple)) else out * SCALE
 
     return mutant
 
@@ -96,7 +93,7 @@ def _scaled(rule: Callable) -> Callable:
 def _negated(rule: Callable) -> Callable:
     def mutant(*a):
         out = rule(*a)
-        return [-d for d in out] if isinstance(out, list) else -out
+        return [-d for d in out] if isinstance(out, (list, tuple)) else -out
 
     return mutant
 
@@ -107,73 +104,37 @@ def _swapped(op: Op) -> dict[str, Any]:
     return {"rules": (lambda g, out, x, y: ry(g, out, y, x), lambda g, out, x, y: rx(g, out, y, x))}
 
 
-class _AccumulateToAssign(ast.NodeTransformer):
-    """``node.grad += d``  ->  ``node.grad = d``: the classic accumulation bug."""
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        target = node.target
-        if isinstance(node.op, ast.Add) and isinstance(target, ast.Attribute) and target.attr == "grad":
-            return ast.copy_location(ast.Assign(targets=[target], value=node.value), node)
-        return node
+def _assigning_engine() -> contextlib.AbstractContextManager:
+    """The reverse sweep assigning each contribution (``=`` for ``+=``)."""
+    return planted(accumulate=lambda total, term: term)
 
 
-class _DropSmall(ast.NodeTransformer):
-    """``node.grad += d``  ->  ``node.grad += _small(d)``: contributions below 1e-7 in size are lost."""
+def _dropping_engine() -> contextlib.AbstractContextManager:
+    """The reverse sweep dropping every contribution smaller than :data:`DROP_BELOW`."""
+    def add(total: Any, term: Any) -> Any:
+        size = abs(term if term.__class__ is float else term.data)
+        return accumulate(total, term) if size >= DROP_BELOW else total
 
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        target = node.target
-        if isinstance(node.op, ast.Add) and isinstance(target, ast.Attribute) and target.attr == "grad":
-            node.value = ast.Call(ast.Name("_selftest_small", ast.Load()), [node.value], [])
-        return node
-
-
-def _drop_small(d: Any) -> Any:
-    return d if abs(d) >= DROP_BELOW else 0.0
+    return planted(accumulate=add)
 
 
-DROP_BELOW = 1e-7
-
-
-@contextlib.contextmanager
-def _rebuilt_backward(transformer: ast.NodeTransformer) -> Iterator[None]:
-    """``Value.backward`` recompiled from its own source through ``transformer`` (planted from outside
-    until the engine offers a seam for sweep mutants)."""
-    original = engine.Value.backward
-    source = textwrap.dedent(inspect.getsource(original))
-    tree = ast.fix_missing_locations(transformer.visit(ast.parse(source)))
-    namespace: dict[str, Any] = {}
-    scope = dict(vars(engine), _selftest_small=_drop_small)
-    exec(compile(tree, inspect.getsourcefile(original), "exec"), scope, namespace)  # our own code, mutated
-    engine.Value.backward = namespace[original.__name__]
-    try:
-        yield
-    finally:
-        engine.Value.backward = original
-
-
-def _early_order(root: Any) -> list:
-    """A topological order in which every shared node comes right after its first user in the order:
+def _early_order(nodes: list) -> list:
+    """The nodes (arguments first) with every shared op node moved right after its first user:
     the reverse sweep then visits it before all its users are done."""
-    original = _topological(root)
     users: dict[int, list[int]] = {}
-    for k, n in enumerate(original):
+    for k, n in enumerate(nodes):
         for a in n.args:
             users.setdefault(id(a), []).append(k)
-    order = list(original)
-    for node in [n for n in original if n.op is not None and len(set(users.get(id(n), []))) > 1]:
-        first_user = original[min(users[id(node)])]
+    order = list(nodes)
+    for node in [n for n in nodes if n.op is not None and len(set(users.get(id(n), []))) > 1]:
+        first_user = nodes[min(users[id(node)])]
         order.remove(node)
         order.insert(order.index(first_user) + 1, node)
     return order
 
 
-@contextlib.contextmanager
-def _early_visit() -> Iterator[None]:
-    engine.topological = _early_order
-    try:
-        yield
-    finally:
-        engine.topological = _topological
+def _early_visit() -> contextlib.AbstractContextManager:
+    return planted(order=_early_order)
 
 
 def _in_region(op: Op, region: Region, wrap: Callable[[Callable], Callable]) -> dict[str, Any]:
@@ -191,7 +152,7 @@ def _scaled_by(scale: float) -> Callable[[Callable], Callable]:
     def wrap(rule: Callable) -> Callable:
         def mutant(*a):
             out = rule(*a)
-            return [d * scale for d in out] if isinstance(out, list) else out * scale
+            return [d * scale for d in out] if isinstance(out, (list, tuple)) else out * scale
 
         return mutant
 
@@ -237,9 +198,9 @@ def mutants() -> list[Mutant]:
                               "above instead of 0", lambda op=op: _patched_op(op, **_flipped_convention(op)),
                               op.name, "at kink"))
     out.append(Mutant("engine assigns", "backward() assigns each contribution instead of adding it",
-                      lambda: _rebuilt_backward(_AccumulateToAssign())))
+                      _assigning_engine))
     out.append(Mutant("engine drops small", f"backward() drops every contribution smaller than {DROP_BELOW:g}",
-                      lambda: _rebuilt_backward(_DropSmall())))
+                      _dropping_engine))
     out.append(Mutant("engine visits early", "backward() visits a shared node before all its users are done",
                       _early_visit))
     return out
@@ -264,7 +225,7 @@ def _equivalent(m: Mutant, rng: random.Random) -> bool:
             targets = tuple(region.draw(rng)) if region is not None else (None,) * op.arity
             xs = [t if t is not None else rng.uniform(*rng.choice(op.domain.intervals(i))) for i, t in enumerate(targets)]
         try:
-            out = op.forward(*xs) if op.arity is not None else op.forward(xs)
+            out = op.evaluate(xs)
         except (ArithmeticError, ValueError):
             continue
         samples.append((xs, out))
@@ -274,7 +235,7 @@ def _equivalent(m: Mutant, rng: random.Random) -> bool:
         for xs, out in samples:
             for rule in ([op.vjp] if op.arity is None else op.rules):
                 try:
-                    result.append(rule(1.0, out, xs) if op.arity is None else rule(1.0, out, *xs))
+                    result.append(list(rule(1.0, out, xs)) if op.arity is None else rule(1.0, out, *xs))
                 except (ArithmeticError, ValueError) as exc:
                     result.append(repr(exc))
         return result
@@ -336,21 +297,24 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for m in progress(mutants(), desc="mutants"):
         if _equivalent(m, rng):
-            rows.append({"mutant": m.name, "planted bug": m.description, "result": "equivalent", "caught by": "-"})
+            rows.append({"mutant": m.name, "planted_bug": m.description, "result": "equivalent", "caught_by": None})
             continue
         with m.plant():
             hit = caught_by(pairs, m)
-        rows.append({"mutant": m.name, "planted bug": m.description,
-                     "result": "caught" if hit else "SURVIVED", "caught by": hit or "-"})
-    survived = [r for r in rows if r["result"] == "SURVIVED"]
-    caught = sum(r["result"] == "caught" for r in rows)
-    equivalent = sum(r["result"] == "equivalent" for r in rows)
-    print(f"Mutants planted in memory, judged by the report's sweep (seed {args.seed}, {n} functions per depth, "
-          f"depths {depths[0]}..{depths[-1]}): {len(pairs)} agreeing checks of {len({f.id for f, _ in pairs})} "
-          "functions, exact symbolic gradients")
-    print(table([list(r.values()) for r in rows], list(rows[0]), args.format))
-    print(f"\n{caught} caught, {len(survived)} survived, {equivalent} equivalent (they compute exactly what the "
-          f"original does where they are planted) in {time.perf_counter() - started:.1f} s")
+        rows.append({"mutant": m.name, "planted_bug": m.description, "result": "caught" if hit else "survived",
+                     "caught_by": hit})
+    summary = {result: sum(r["result"] == result for r in rows) for result in ("caught", "survived", "equivalent")}
+    summary.update(checks=len(pairs), functions=len({f.id for f, _ in pairs}))
+    seconds = time.perf_counter() - started
+    w = args.width
+    print(caption(f"Mutants planted in memory, judged by the report's sweep (seed {args.seed}, {n} functions per "
+                  f"depth, depths {depths[0]}..{depths[-1]}): {summary['checks']} agreeing checks of "
+                  f"{summary['functions']} functions, exact symbolic gradients", w))
+    shown = [{**r, "result": r["result"].upper() if r["result"] == "survived" else r["result"]} for r in rows]
+    print(records(shown, ["mutant", "planted_bug", "result", "caught_by"], args.format, w))
+    print(caption(f"\n{summary['caught']} caught, {summary['survived']} survived, {summary['equivalent']} equivalent "
+                  f"(they compute exactly what the original does where they are planted) in {seconds:.1f} s", w))
     if args.json:
-        write_json(args.json, {"command": "selftest", "mutants": rows, "checks": len(pairs)})
-    return 1 if survived else 0
+        write_json(args.json, document("selftest", {"seed": args.seed, "n": n, "depths": depths}, summary=summary,
+                                       mutants=rows, selftest_seconds=seconds))
+    return 1 if summary["survived"] else 0

@@ -12,7 +12,7 @@ backward
     ``r_v = sum_p ( r_p |d_pv| + |a_p| D_pv + c u |a_p d_pv| )``, where
     ``D_pv`` is how much the local derivative moves when its inputs move by
     their forward bounds and its output by its own rounding (the rule
-    evaluated at the moved values: ``sigmoid'`` reads ``1 - out``), and
+    evaluated at the moved values: ``sigmoid'`` reads ``out``), and
     ``c = 4`` covers the roundings inside a rule.
 
 The tolerance of component ``i`` of the gradient is ``SAFETY * r_i`` plus
@@ -63,17 +63,8 @@ class Bounds:
 def _partials(node: Value, xs: Sequence[float], out: float) -> list[float]:
     """The node's local derivatives at ``xs`` (the rules are linear in g, so g = 1);
     0 for constant arguments, whose rule is never needed (``x ** 2`` at x < 0)."""
-    op = node.op
-    if op.arity is None:
-        return [float(d) for d in op.vjp(1.0, out, list(xs))]
-    return [
-        0.0 if a.__class__ is Constant else float(rule(1.0, out, *xs)) for a, rule in zip(node.args, op.rules)
-    ]
-
-
-def _forward(node: Value, xs: Sequence[float]) -> float:
-    op = node.op
-    return op.forward(*xs) if op.arity is not None else op.forward(list(xs))
+    wrt = [a.__class__ is not Constant for a in node.args]
+    return [float(d) for d in node.op.partials(out, list(xs), wrt)]
 
 
 def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[int] = ()) -> Bounds:
@@ -145,7 +136,7 @@ def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float],
             shifted = list(xs)
             shifted[k] += step
             try:
-                moved = _partials(node, shifted, _forward(node, shifted))
+                moved = _partials(node, shifted, node.op.evaluate(shifted))
             except (ArithmeticError, ValueError):
                 return [math.inf] * len(xs)
             worst = [max(w, abs(mj - dj)) for w, mj, dj in zip(worst, moved, d)]

@@ -12,12 +12,18 @@ exp(x)*sin(x) + exp(x)*cos(x)
 ``symbolic`` never reads a derivative rule of ``toygrad``: it shares only how
 each op is written in SymPy (the op table's ``sympy`` column), and that
 translation is checked by comparing forward values.
+
+Two backends differentiate (``backend="sympy"``, the reference, or
+``"symengine"``, fast: :mod:`symbolic.backends`), and python-flint's ball
+arithmetic gives certified values at the exact point (:mod:`symbolic.balls`).
 """
 
+from .backends import DEFAULT_BACKEND, Backend, BackendUnavailable, backend, missing
+from .balls import Ball, evaluate_balls
 from .conventions import at_kinks
-from .convert import EVALUATE_DEPTH, exact, from_sympy, graph_depth, symbols_of, to_sympy
+from .convert import EVALUATE_DEPTH, exact, from_sympy, graph_depth, symbols_of, to_expr, to_sympy
 from .gradients import MODES, gradient, hessian
-from .parser import Formula, ParseError, parse
+from .parser import NAMED_CONSTANTS, Formula, ParseError, parse
 from .program import EXACT_DIGITS, Program, SymbolicDomainError, SymbolicLimitError
 
 __all__ = [
@@ -38,4 +44,13 @@ __all__ = [
     "EVALUATE_DEPTH",
     "SymbolicDomainError",
     "SymbolicLimitError",
+    "to_expr",
+    "backend",
+    "Backend",
+    "BackendUnavailable",
+    "DEFAULT_BACKEND",
+    "missing",
+    "Ball",
+    "evaluate_balls",
+    "NAMED_CONSTANTS",
 ]

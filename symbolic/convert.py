@@ -18,7 +18,9 @@ from sympy.core.parameters import evaluate as sympy_evaluate
 
 from toygrad import OPS, Constant, Value, apply, topological, variable_names
 
-__all__ = ["to_sympy", "symbols_of", "from_sympy", "exact", "graph_depth", "EVALUATE_DEPTH"]
+from .backends import SYMPY, Backend
+
+__all__ = ["to_sympy", "to_expr", "symbols_of", "from_sympy", "exact", "graph_depth", "EVALUATE_DEPTH"]
 
 #: Deeper graphs are built with SymPy's automatic evaluation off: its
 #: simplifications ask questions (``is_zero``) that recurse through the whole
@@ -40,31 +42,58 @@ def graph_depth(value: Value) -> int:
     return depth[id(value)]
 
 
-def symbols_of(value: Value) -> dict[Value, sp.Symbol]:
-    """A real SymPy symbol for each variable of the graph, named as in :func:`toygrad.formula`."""
-    return {v: sp.Symbol(name, real=True) for v, name in variable_names(value).items()}
+def symbols_of(value: Value, backend: Backend = SYMPY) -> dict[Value, Any]:
+    """A real symbol for each variable of the graph, named as in :func:`toygrad.formula`."""
+    return {v: backend.symbol(name) for v, name in variable_names(value).items()}
 
 
-def to_sympy(value: Value, symbols: Mapping[Value, sp.Symbol] | None = None, evaluate: bool | None = None) -> sp.Expr:
+def constant_expr(c: Constant, constants: Mapping[Constant, Any] | None, backend: Backend = SYMPY) -> Any:
+    """A constant leaf as an exact number: its name's constant (``pi``, ``e``) if ``constants`` names it."""
+    if constants and c in constants:
+        name = constants[c]
+        return backend.constant(name) if isinstance(name, str) else name
+    return backend.number(c.data)
+
+
+def to_sympy(
+    value: Value,
+    symbols: Mapping[Value, sp.Symbol] | None = None,
+    evaluate: bool | None = None,
+    constants: Mapping[Constant, Any] | None = None,
+) -> sp.Expr:
     """The SymPy expression of a toygrad graph.
 
     Variables become real symbols named by their ``label``, else ``x0, x1, ...``
     in a stable order (``symbols_of``); pass ``symbols`` to choose them.
-    Float constants become exact rationals. Each op goes through its row's
+    Float constants become exact rationals; ``constants`` maps constant leaves
+    to ``"pi"`` or ``"e"`` (see :meth:`symbolic.Formula.build_named`) to make
+    them SymPy's exact ``pi`` and ``E``. Each op goes through its row's
     ``sympy`` translation. ``evaluate=None`` lets SymPy simplify as it builds
     unless the graph is deeper than ``EVALUATE_DEPTH`` ops.
     """
+    return to_expr(value, SYMPY, symbols, evaluate, constants)
+
+
+def to_expr(
+    value: Value,
+    backend: Backend = SYMPY,
+    symbols: Mapping[Value, Any] | None = None,
+    evaluate: bool | None = None,
+    constants: Mapping[Constant, Any] | None = None,
+) -> Any:
+    """:func:`to_sympy` on any backend (``evaluate`` matters to SymPy only)."""
     if not isinstance(value, Value):
         raise TypeError(f"to_sympy needs a toygrad Value, got {type(value).__name__} {value!r}")
-    symbols = symbols_of(value) if symbols is None else symbols
+    symbols = symbols_of(value, backend) if symbols is None else symbols
     if evaluate is None:
         evaluate = graph_depth(value) <= EVALUATE_DEPTH
-    exprs: dict[int, sp.Expr] = {}
+    exprs: dict[int, Any] = {}
+    module = backend.module
 
-    def arg_expr(a: Any) -> sp.Expr:
-        return exact(a.data) if a.__class__ is Constant else exprs[id(a)]
+    def arg_expr(a: Any) -> Any:
+        return constant_expr(a, constants, backend) if a.__class__ is Constant else exprs[id(a)]
 
-    with sympy_evaluate(evaluate):
+    with sympy_evaluate(evaluate or backend is not SYMPY):
         for node in topological(value):
             if node.op is None:
                 try:
@@ -72,7 +101,7 @@ def to_sympy(value: Value, symbols: Mapping[Value, sp.Symbol] | None = None, eva
                 except KeyError:
                     raise ValueError(f"no symbol given for the variable {node!r}") from None
                 continue
-            exprs[id(node)] = node.op.sympy(sp, *map(arg_expr, node.args))
+            exprs[id(node)] = node.op.sympy(module, *map(arg_expr, node.args))
     return exprs[id(value)]
 
 

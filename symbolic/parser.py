@@ -18,6 +18,7 @@ no edit here.
   itself (``**``), else left-associative.
 - ``<symbol>{0}``: a prefix operator (unary minus).
 
+``pi`` and ``e`` are constants, not variables (:data:`NAMED_CONSTANTS`).
 Unary plus is the identity. A minus written directly before a number makes a
 negative constant (``x * -2.0``), except when ``**`` follows the number:
 ``-2**2`` is ``-(2**2)``, as in Python.
@@ -35,10 +36,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple
 
-from toygrad import OPS, Op, Value, apply
+from toygrad import OPS, Constant, Op, Value, apply
 from toygrad.ops import ATOM
 
-__all__ = ["parse", "Formula", "Node", "ParseError"]
+__all__ = ["parse", "Formula", "Node", "ParseError", "NAMED_CONSTANTS"]
+
+#: names a formula reads as exact constants (not variables): their float values in the graph;
+#: the symbolic side makes them exact (SymPy's ``pi`` and ``E``) through ``Formula.build_named``
+NAMED_CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 
 class ParseError(ValueError):
@@ -90,6 +95,7 @@ class Node(NamedTuple):
     op: Op | None  # a row of the op table; None for a leaf
     args: tuple[int, ...] = ()  # positions of the arguments in ``Formula.nodes``
     leaf: float | str | None = None  # a leaf's number, or its variable's name
+    constant: str | None = None  # the name of a named constant leaf ("pi", "e"); ``leaf`` is its float
 
 
 @dataclass(frozen=True, repr=False)
@@ -116,6 +122,18 @@ class Formula:
         >>> g.data, g.args[0].args[0] is g.args[0].args[1]
         (10.0, True)
         """
+        return self.build_named(env)[0]
+
+    def build_named(self, env: Mapping[str, Any]) -> tuple[Value, dict[Constant, str]]:
+        """:meth:`build`, and the constant leaves that stand for ``pi`` and ``e``.
+
+        Pass the mapping as ``constants=`` to ``to_sympy``, ``gradient`` or
+        ``hessian`` to make them exact there.
+
+        >>> g, named = parse("pi * x").build_named({"x": 1.0})
+        >>> list(named.values()), g.data == math.pi
+        (['pi'], True)
+        """
         missing = [name for name in self.variables if name not in env]
         if missing:
             raise ValueError(f"no value for {', '.join(map(repr, missing))} in the formula {_shorten(self.text, 60)!r}")
@@ -124,15 +142,22 @@ class Formula:
             value = env[name]
             leaves[name] = value if isinstance(value, Value) else Value(value, label=name)
         built: list[Any] = []
+        named: dict[Constant, str] = {}
         for node in self.nodes:
             if node.op is not None:
                 built.append(apply(node.op, *[built[i] for i in node.args]))
+            elif node.constant is not None:
+                c = Constant(node.leaf)
+                named[c] = node.constant
+                built.append(c)
             elif isinstance(node.leaf, str):
                 built.append(leaves[node.leaf])
             else:
                 built.append(node.leaf)
         root = built[-1]
-        return root if isinstance(root, Value) else Value(root)
+        if isinstance(root, Constant):
+            root = root.data
+        return (root if isinstance(root, Value) else Value(root)), named
 
     def __repr__(self) -> str:
         return f"Formula({_shorten(self.text, 60)!r}, variables={self.variables!r})"
@@ -314,6 +339,9 @@ class _Parser:
                 return i + 2, True
             if call is not None:
                 raise self.error(f"{word!r} at position {pos} is a function: call it as {word}(...)", pos)
+            if word in NAMED_CONSTANTS:
+                self.push(Node(None, leaf=NAMED_CONSTANTS[word], constant=word))
+                return i + 1, False
             self.variables.setdefault(word)
             self.push(Node(None, leaf=word))
             return i + 1, False

@@ -20,15 +20,19 @@ reverse: the result is again a program whose size is linear in the graph (Laue,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
 from toygrad import Constant, Value, topological, variables
 
-from .conventions import at_kinks
-from .convert import exact, symbols_of
+from .backends import SYMPY, Backend
+from .convert import constant_expr, exact, symbols_of
+
+if TYPE_CHECKING:
+    from .balls import Ball, BallPlan
 
 __all__ = ["Program", "SymbolicDomainError", "SymbolicLimitError", "EXACT_DIGITS"]
 
@@ -48,33 +52,47 @@ class SymbolicLimitError(RuntimeError):
 
 @dataclass(frozen=True)
 class Program:
-    """Bindings ``(symbol, expression)`` in evaluation order, and outputs over them."""
+    """Bindings ``(symbol, expression)`` in evaluation order, and outputs over them.
+
+    The expressions belong to ``backend`` (SymPy by default, or SymEngine);
+    :meth:`to_sympy` gives the same program in SymPy.
+    """
 
     inputs: tuple[sp.Symbol, ...]
     bindings: tuple[tuple[sp.Symbol, sp.Expr], ...]
     outputs: tuple[sp.Expr, ...]
+    backend: Backend = field(default=SYMPY, compare=False)
 
     # ---------------------------------------------------------------- build
     @classmethod
-    def from_graph(cls, value: Value, symbols: Mapping[Value, sp.Symbol] | None = None) -> "Program":
+    def from_graph(
+        cls,
+        value: Value,
+        symbols: Mapping[Value, Any] | None = None,
+        backend: Backend = SYMPY,
+        constants: Mapping[Constant, Any] | None = None,
+    ) -> "Program":
         """One binding per op node of the toygrad graph; the output is the root.
 
         Each binding is the op's row translation applied to its arguments'
-        symbols (or exact constants), so every expression is small.
+        symbols (or exact constants; ``constants`` as in ``to_sympy``), so
+        every expression is small.
         """
-        symbols = symbols_of(value) if symbols is None else symbols
-        names: dict[int, sp.Expr] = {}
+        symbols = symbols_of(value, backend) if symbols is None else symbols
+        names: dict[int, Any] = {}
         bindings = []
+        module = backend.module
         for node in topological(value):
             if node.op is None:
                 names[id(node)] = symbols[node]
                 continue
-            args = [exact(a.data) if a.__class__ is Constant else names[id(a)] for a in node.args]
-            t = sp.Dummy(f"t{len(bindings)}", real=True)
-            bindings.append((t, node.op.sympy(sp, *args)))
+            args = [constant_expr(a, constants, backend) if a.__class__ is Constant else names[id(a)]
+                    for a in node.args]
+            t = backend.dummy(f"t{len(bindings)}")
+            bindings.append((t, node.op.sympy(module, *args)))
             names[id(node)] = t
         inputs = tuple(symbols[v] for v in variables(value))
-        return cls(inputs, tuple(bindings), (names[id(value)],))
+        return cls(inputs, tuple(bindings), (names[id(value)],), backend)
 
     # ------------------------------------------------------------ DAG mode
     def gradient(self, output: int = 0, wrt: Sequence[sp.Symbol] | None = None) -> "Program":
@@ -83,9 +101,10 @@ class Program:
         The new program keeps these bindings and appends one adjoint binding per
         binding that the output depends on.
         """
-        new, adjoints = self._reverse(self.outputs[output], self.bindings, _LocalDerivatives())
+        new, adjoints = self._reverse(self.outputs[output], self.bindings, _LocalDerivatives(self.backend))
         wrt = self.inputs if wrt is None else tuple(wrt)
-        return Program(self.inputs, self.bindings + tuple(new), tuple(adjoints.get(s, sp.Integer(0)) for s in wrt))
+        zero = self.backend.integer(0)
+        return replace(self, bindings=self.bindings + tuple(new), outputs=tuple(adjoints.get(s, zero) for s in wrt))
 
     def jacobian(self, wrt: Sequence[sp.Symbol] | None = None) -> "Program":
         """DAG-mode derivatives of every output: outputs become the rows, flattened.
@@ -95,13 +114,14 @@ class Program:
         """
         wrt = self.inputs if wrt is None else tuple(wrt)
         bindings = list(self.bindings)
-        local = _LocalDerivatives()
+        local = _LocalDerivatives(self.backend)
+        zero = self.backend.integer(0)
         rows: list[sp.Expr] = []
         for out in self.outputs:
             new, adjoints = self._reverse(out, bindings, local)
             bindings += new
-            rows += [adjoints.get(s, sp.Integer(0)) for s in wrt]
-        return Program(self.inputs, tuple(bindings), tuple(rows))
+            rows += [adjoints.get(s, zero) for s in wrt]
+        return replace(self, bindings=tuple(bindings), outputs=tuple(rows))
 
     def _reverse(
         self, output: sp.Expr, bindings: Sequence[tuple[sp.Symbol, sp.Expr]], local: "_LocalDerivatives"
@@ -115,13 +135,14 @@ class Program:
         """
         order = {s: i for i, s in enumerate(self.inputs)}
         order.update({s: len(order) + i for i, (s, _) in enumerate(bindings)})
-        seed = sp.Dummy("out", real=True)
+        b = self.backend
+        seed = b.dummy("out")
         contributions: dict[sp.Symbol, list[sp.Expr]] = {}
         new: list[tuple[sp.Symbol, sp.Expr]] = []
         counter = len(bindings)
         for s, rhs in [*bindings, (seed, output)][::-1]:
             if s is seed:
-                adjoint: sp.Expr = sp.Integer(1)
+                adjoint: sp.Expr = b.integer(1)
             else:
                 terms = contributions.pop(s, None)
                 if terms is None:
@@ -129,13 +150,13 @@ class Program:
                 if len(terms) == 1 and (terms[0].is_Symbol or terms[0].is_Number):
                     adjoint = terms[0]  # no binding needed for a bare symbol or number
                 else:
-                    adjoint = sp.Dummy(f"a{counter + len(new)}", real=True)
-                    new.append((adjoint, _sum(terms, new, counter)))
+                    adjoint = b.dummy(f"a{counter + len(new)}")
+                    new.append((adjoint, _sum(terms, new, counter, b)))
             for term in rhs.args if rhs.is_Add else (rhs,):
                 used = sorted(term.free_symbols & order.keys(), key=order.__getitem__)
                 for u, d in local(term, used):
                     contributions.setdefault(u, []).append(adjoint * d)
-        return new, {s: _sum(terms, new, counter) for s, terms in contributions.items()}
+        return new, {s: _sum(terms, new, counter, b) for s, terms in contributions.items()}
 
     # ------------------------------------------------------------- look at it
     def expand(self) -> list[sp.Expr]:
@@ -151,12 +172,48 @@ class Program:
         except RecursionError:
             raise SymbolicLimitError("expanding the program met Python's recursion limit") from None
 
+    def to_sympy(self) -> "Program":
+        """The same program with SymPy expressions (itself on the sympy backend)."""
+        if self.backend is SYMPY:
+            return self
+        conv = self.backend.to_sympy
+        return Program(tuple(map(conv, self.inputs)), tuple((conv(s), conv(rhs)) for s, rhs in self.bindings),
+                       tuple(map(conv, self.outputs)))
+
+    def _repr_latex_(self) -> str:
+        """LaTeX for notebooks: the bindings (if any), then the outputs, as SymPy prints them."""
+        p = self.to_sympy()
+        lines = [f"{sp.latex(s)} &= {sp.latex(rhs)}" for s, rhs in p.bindings]
+        lines += [f"\\mathrm{{out}}_{{{i}}} &= {sp.latex(o)}" for i, o in enumerate(p.outputs)]
+        return "$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$"
+
+    @cached_property
+    def ball_plan(self) -> "BallPlan":
+        """The plan that evaluates this program in ball arithmetic (built once, on first use)."""
+        from .balls import BallPlan
+
+        return BallPlan(self)
+
+    def balls(self, point: Mapping[Any, Any], **target: Any) -> "list[Ball]":
+        """The outputs at ``point`` as certified balls: see :func:`symbolic.balls.evaluate_balls`.
+
+        >>> from toygrad import Value
+        >>> x = Value(0.5, label="x")
+        >>> [b.certified for b in Program.from_graph(x.exp()).gradient().balls({"x": 0.5})]
+        [True]
+        """
+        return self.ball_plan.balls(point, **target)
+
     def count_ops(self) -> int:
         """Operations in this representation: every binding's and output's ``count_ops``."""
+        if self.backend is not SYMPY:
+            return self.to_sympy().count_ops()
         return sum(sp.count_ops(rhs) for _, rhs in self.bindings) + sum(sp.count_ops(o) for o in self.outputs)
 
     def count_ops_cse(self) -> int:
         """Operations after SymPy's common-subexpression elimination over the program."""
+        if self.backend is not SYMPY:
+            return self.to_sympy().count_ops_cse()
         exprs = [rhs for _, rhs in self.bindings] + list(self.outputs)
         try:
             replacements, reduced = sp.cse(exprs)
@@ -201,6 +258,8 @@ class Program:
 
     def trace(self, point: Mapping[Any, Any], digits: int = EXACT_DIGITS) -> tuple[dict, list[sp.Expr]]:
         """Like :meth:`evaluate`, also returning every binding's value (symbol to number)."""
+        if self.backend is not SYMPY:
+            return self.to_sympy().trace(point, digits)
         env = self._point(point, digits)
         for s, rhs in self.bindings:
             env[s] = _number(rhs.xreplace(env), digits, rhs)
@@ -214,8 +273,11 @@ class Program:
         is ``"math"`` (floats) or ``"numpy"`` (arrays: a whole batch at once).
         Heaviside is handed over as a function with the toolkit's value at 0:
         left to SymPy's printer it becomes a Piecewise that SymPy sometimes
-        cannot build.
+        cannot build. On the symengine backend, SymEngine's ``Lambdify`` compiles
+        (``modules`` is then ignored: it takes floats and arrays alike).
         """
+        if self.backend is not SYMPY:
+            return _symengine_compile(self)
         # the inputs renamed _in0, _in1, ...: a variable named max or sin must not shadow the
         # printer's functions, and unlike lambdify's dummify, the names (and so the order in
         # which the printer writes a sum) do not depend on how many symbols the process made
@@ -238,6 +300,21 @@ class Program:
         )
 
 
+def _symengine_compile(program: Program) -> Callable[..., list[Any]]:
+    import numpy
+
+    se = program.backend.core
+    f = se.Lambdify(list(program.inputs), program.expand(), cse=True, real=True)
+
+    def run(*xs: Any) -> list[Any]:
+        if all(numpy.ndim(x) == 0 for x in xs):
+            return [float(v) for v in f(*xs)]
+        columns = f(numpy.stack(numpy.broadcast_arrays(*xs), axis=-1))  # one row per point
+        return list(numpy.moveaxis(numpy.asarray(columns), -1, 0))
+
+    return run
+
+
 def _heaviside_float(x: float, at_zero: float = 0.5) -> float:
     return 1.0 if x > 0 else 0.0 if x < 0 else float(at_zero)
 
@@ -256,16 +333,16 @@ _HEAVISIDE = {"math": _heaviside_float, "numpy": _heaviside_array}
 MAX_TERMS = 100
 
 
-def _sum(terms: list[sp.Expr], new: list[tuple[sp.Symbol, sp.Expr]], counter: int) -> sp.Expr:
+def _sum(terms: list[Any], new: list[tuple[Any, Any]], counter: int, backend: Backend = SYMPY) -> Any:
     """``Add(*terms)``, with partial sums bound first when there are many terms."""
     while len(terms) > MAX_TERMS:
         partial = []
         for i in range(0, len(terms), MAX_TERMS):
-            s = sp.Dummy(f"a{counter + len(new)}", real=True)
-            new.append((s, sp.Add(*terms[i:i + MAX_TERMS])))
+            s = backend.dummy(f"a{counter + len(new)}")
+            new.append((s, backend.add(terms[i:i + MAX_TERMS])))
             partial.append(s)
         terms = partial
-    return sp.Add(*terms)
+    return backend.add(terms)
 
 
 class _LocalDerivatives:
@@ -276,18 +353,19 @@ class _LocalDerivatives:
     once, and the result is renamed back. The kink conventions are applied.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, backend: Backend = SYMPY) -> None:
+        self.backend = backend
         self.canonical: list[sp.Symbol] = []
         self.derivatives: dict[sp.Expr, list[sp.Expr]] = {}
 
     def __call__(self, term: sp.Expr, symbols: Sequence[sp.Symbol]) -> list[tuple[sp.Symbol, sp.Expr]]:
         while len(self.canonical) < len(symbols):
-            self.canonical.append(sp.Dummy(f"c{len(self.canonical)}", real=True))
+            self.canonical.append(self.backend.dummy(f"c{len(self.canonical)}"))
         canon = self.canonical[: len(symbols)]
         key = term.xreplace(dict(zip(symbols, canon)))
         ds = self.derivatives.get(key)
         if ds is None:
-            ds = self.derivatives[key] = [at_kinks(sp.diff(key, c)) for c in canon]
+            ds = self.derivatives[key] = [self.backend.diff(key, c) for c in canon]
         back = dict(zip(canon, symbols))
         return [(u, d.xreplace(back)) for u, d in zip(symbols, ds) if d != 0]
 

@@ -17,7 +17,7 @@ ids = [op.name for op in ROWS]
 
 
 def _forward(op):
-    return lambda *xs: op.forward(*xs) if op.arity is not None else op.forward(list(xs))
+    return lambda *xs: op.evaluate(xs)
 
 
 @pytest.mark.parametrize("op", ROWS, ids=ids)

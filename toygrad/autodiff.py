@@ -47,9 +47,11 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable, Sequence
 
-from .engine import Constant, Value, _as_float
+from .engine import Value
 from .graph import topological
+from .leaf import Constant, as_float, node_value
 from .ops import DomainError
+from .sweep import all_floats, no_derivative, reverse
 
 __all__ = ["grad", "hessian", "jvp", "gradient_forward"]
 
@@ -83,12 +85,10 @@ def grad(output: Value, wrt: Sequence[Value], create_graph: bool = False) -> lis
     _check_value(output, "output")
     wrt = _values(wrt)
     order = topological(output)
-    if not create_graph:
-        grads = _sweep(order, graph=False)
-        result = [grads.get(v, 0.0) for v in wrt]
-    else:
-        grads = _sweep(order, graph=True)
-        result = [g if g.__class__ is Value else Value(g) for g in (grads.get(v, 0.0) for v in wrt)]
+    grads = dict(zip(order, reverse(order, graph=create_graph)))
+    result = [grads.get(v, 0.0) for v in wrt]
+    if create_graph:
+        result = [g if g.__class__ is Value else Value(g) for g in result]
     for i, g in enumerate(result):
         d = g if g.__class__ is float else g.data
         if not -_INF < d < _INF:
@@ -109,60 +109,6 @@ def hessian(output: Value, wrt: Sequence[Value]) -> list[list[float]]:
     [[4.0, 2.0], [2.0, 0.0]]
     """
     return [grad(g, wrt) for g in grad(output, wrt, create_graph=True)]
-
-
-def _sweep(order: list[Value], graph: bool) -> dict[Value, Any]:
-    """Reverse sweep: d(root)/d(node) for every node reached (root last in ``order``).
-
-    On floats, or, with ``graph=True``, on Values: the same rules, handed Values,
-    build the gradient's graph. Then constant arguments reach the rules as
-    floats, so ``log`` of a constant base stays a number, and ``out`` is the
-    node itself, so ``exp``'s rule ``g * out`` depends on its argument through
-    the node. A gradient that is a float is a constant; only a float 0 is
-    skipped (a Value that is 0 here may not be 0 nearby, and its derivative
-    can be nonzero). A rule is never called for a constant argument.
-    """
-    grads: dict[Value, Any] = {order[-1]: 1.0}
-    get = grads.get
-    constant = Constant
-    node = order[-1]
-    try:
-        for node in reversed(order):
-            op = node.op
-            if op is None:
-                continue
-            g = get(node, 0.0)
-            if g.__class__ is float and g == 0.0:
-                continue
-            args = node.args
-            if graph:
-                out, xs = node, [a.data if a.__class__ is constant else a for a in args]
-            else:
-                out, xs = node.data, [a.data for a in args]
-            if op.arity is None:
-                pairs = zip(args, op.vjp(g, out, xs))
-            else:
-                pairs = ((a, rule(g, out, *xs)) for a, rule in zip(args, op.rules) if a.__class__ is not constant)
-            for a, d in pairs:
-                if a.__class__ is not constant:
-                    grads[a] = _accumulate(get(a, 0.0), d)
-    except (ArithmeticError, ValueError) as exc:
-        raise _no_derivative(node, exc) from None
-    return grads
-
-
-def _accumulate(total: Any, term: Any) -> Any:
-    """``total + term`` for floats or Values, making no node when either is a float 0."""
-    if total.__class__ is float and total == 0.0:
-        return term
-    if term.__class__ is float and term == 0.0:
-        return total
-    return total + term
-
-
-def _no_derivative(node: Value, exc: Exception) -> DomainError:
-    xs = tuple(a.data for a in node.args)
-    return DomainError(f"the derivative of {node.op.describe(xs)} does not exist ({exc})", node.op.name, xs)
 
 
 # ------------------------------------------------------------------ forward mode
@@ -220,6 +166,7 @@ def _push_forward(order: list[Value], seeds: dict[Value, float]) -> float:
     """The tangent of the root (last in ``order``), given the tangents of some leaves."""
     tangents = dict(seeds)
     get = tangents.get
+    plain = all_floats(order)
     node = order[-1]
     try:
         for node in order:
@@ -230,20 +177,22 @@ def _push_forward(order: list[Value], seeds: dict[Value, float]) -> float:
             ts = [get(a, 0.0) for a in args]
             if not any(ts):
                 continue
-            xs = [a.data for a in args]
-            out = node.data
+            if plain:
+                out, xs = node.data, [a.data for a in args]
+            else:
+                out, xs = node_value(node), [node_value(a) for a in args]
             t = 0.0
-            if op.arity is None:
-                for partial, ti in zip(op.vjp(1.0, out, xs), ts):
+            if op.arity is None:  # the row of partials, dotted with the tangents
+                for partial, ti in zip(op.partials(out, xs), ts):
                     if ti:
                         t += partial * ti
-            else:
+            else:  # each rule, handed the tangent for the cotangent
                 for rule, ti in zip(op.rules, ts):
                     if ti:
                         t += rule(ti, out, *xs)
             tangents[node] = t
     except (ArithmeticError, ValueError) as exc:
-        raise _no_derivative(node, exc) from None
+        raise no_derivative(node, exc) from None
     t = get(order[-1], 0.0)
     if not -_INF < t < _INF:
         raise DomainError(f"the directional derivative overflowed: {t!r}")
@@ -270,7 +219,7 @@ def _values(wrt: Any) -> list[Value]:
 def _floats(xs: Any, what: str) -> list[float]:
     if not isinstance(xs, Iterable) or isinstance(xs, (str, bytes)):
         raise TypeError(f"{what} must be a list of numbers, got {type(xs).__name__} {xs!r}")
-    return [_as_float(x, f"{what}[{i}]") for i, x in enumerate(xs)]
+    return [as_float(x, f"{what}[{i}]") for i, x in enumerate(xs)]
 
 
 def _call(f: Callable[..., Any], xs: list[Value]) -> Value | float:
@@ -282,4 +231,4 @@ def _call(f: Callable[..., Any], xs: list[Value]) -> Value | float:
         return out
     if isinstance(out, Constant):
         return out.data
-    return _as_float(out, "the result of f")
+    return as_float(out, "the result of f")

@@ -21,90 +21,38 @@ user makes are variables.
 
 from __future__ import annotations
 
-import keyword
 import math
-import numbers
-import re
 from typing import Any, Iterable, Sequence
 
 from .graph import topological
+from .leaf import Constant, as_float, check_label, node_value
 from .ops import OPS, UNARY, DomainError, Op
+from .sweep import accumulate, reverse
 
 __all__ = ["Value", "Constant", "apply", "sum", "dot", "DomainError"]
 
 _INF = math.inf
 
 
-def _as_float(x: Any, what: str) -> float:
-    """A finite float from a Python or numpy real number, or a clear error."""
-    if x.__class__ is float:
-        f = x
-    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} needs a real number, got {type(x).__name__} {x!r}")
-    else:
-        try:
-            f = float(x)
-        except OverflowError:
-            raise DomainError(f"{what} got {x!r}, which is too large for a float") from None
-    if not -_INF < f < _INF:
-        raise DomainError(f"{what} needs a finite number, got {f!r}")
-    return f
-
-
-class Constant:
-    """A constant leaf: a number mixed into an operation (the ``1`` in ``x + 1``).
-
-    It has a value and no gradient; ``backward()`` does not visit it.
-    """
-
-    __slots__ = ("data",)
-    op = None
-    args = ()
-    label = None
-    grad = 0.0
-
-    def __init__(self, data: Any):
-        self.data = _as_float(data, "a constant")
-
-    def __repr__(self) -> str:
-        return f"Constant({self.data!r})"
+class _Deferred(TypeError):
+    """An operand numpy handles elementwise (an array): the operator returns NotImplemented."""
 
 
 def _lift(x: Any) -> "Value | Constant":
     cls = x.__class__
-    if cls is Value or cls is Constant or isinstance(x, (Value, Constant)):
+    if cls is Value or cls is Constant:
         return x
+    if cls is not float and cls is not int:
+        if isinstance(x, (Value, Constant)):
+            return x
+        if getattr(x, "ndim", 0) and hasattr(x, "__array_ufunc__"):  # an ndarray: numpy maps the op over it
+            raise _Deferred
     c = _new_constant(Constant)
-    c.data = _as_float(x, "an operand of a Value")
+    c.data = as_float(x, "an operand of a Value")
     return c
 
 
 _new_constant = Constant.__new__
-
-
-_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: names a formula reads as a call (``sin(x)``, ``sum(...)``): not labels
-_CALL_NAMES = frozenset(
-    m[1] for op in OPS.values() if (m := re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\(.*\)", op.syntax.template))
-)
-
-
-def _check_label(label: Any) -> None:
-    """A label must read back as a variable name in a formula (``symbolic.parse``)."""
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a string, got {type(label).__name__} {label!r}")
-    if not _LABEL.fullmatch(label):
-        why = "is not an ASCII identifier"
-    elif keyword.iskeyword(label):
-        why = "is a Python keyword"
-    elif label in _CALL_NAMES:
-        why = "is a function of the op table"
-    else:
-        return
-    raise ValueError(
-        f"label {label!r} {why}: a label is an ASCII identifier ([A-Za-z_][A-Za-z0-9_]*) that is "
-        f"neither a Python keyword nor a function of the op table ({', '.join(sorted(_CALL_NAMES))})"
-    )
 
 
 class Value:
@@ -122,45 +70,70 @@ class Value:
     holds the gradient of the most recent ``backward()`` that reached it.
     """
 
-    __slots__ = ("data", "grad", "op", "args", "label")
-    __array_ufunc__ = None  # numpy defers to our reflected operators
+    __slots__ = ("data", "grad", "op", "args", "label", "_adjoint")  # _adjoint: the reverse sweep's running total
 
     def __init__(self, data: Any, label: str | None = None):
-        self.data = _as_float(data, "Value")
+        self.data = as_float(data, "Value")
         self.grad = 0.0
         self.op = None
         self.args = ()
         if label is not None:
-            _check_label(label)
+            check_label(label)
         self.label = label
 
+    @property
+    def val(self) -> float:
+        """Another name for ``data`` (the blog's toygrad reads ``.val``)."""
+        return self.data
+
+    @val.setter
+    def val(self, value: Any) -> None:
+        self.data = value
+
     # ------------------------------------------------------------ operators
+    # A numpy array on either side maps the op over its elements (an object array
+    # of Values results); a numpy scalar is a number like any other.
     def __add__(self, other):  # self + other
-        return _apply(_ADD, (self, other if other.__class__ is Value else _lift(other)))
+        try:
+            return _apply(_ADD, (self, other if other.__class__ is Value else _lift(other)))
+        except _Deferred:
+            return NotImplemented
 
     def __radd__(self, other):  # other + self
         return _apply(_ADD, (_lift(other), self))
 
     def __sub__(self, other):  # self - other
-        return _apply(_SUB, (self, other if other.__class__ is Value else _lift(other)))
+        try:
+            return _apply(_SUB, (self, other if other.__class__ is Value else _lift(other)))
+        except _Deferred:
+            return NotImplemented
 
     def __rsub__(self, other):  # other - self
         return _apply(_SUB, (_lift(other), self))
 
     def __mul__(self, other):  # self * other
-        return _apply(_MUL, (self, other if other.__class__ is Value else _lift(other)))
+        try:
+            return _apply(_MUL, (self, other if other.__class__ is Value else _lift(other)))
+        except _Deferred:
+            return NotImplemented
 
     def __rmul__(self, other):  # other * self
         return _apply(_MUL, (_lift(other), self))
 
     def __truediv__(self, other):  # self / other
-        return _apply(_DIV, (self, other if other.__class__ is Value else _lift(other)))
+        try:
+            return _apply(_DIV, (self, other if other.__class__ is Value else _lift(other)))
+        except _Deferred:
+            return NotImplemented
 
     def __rtruediv__(self, other):  # other / self
         return _apply(_DIV, (_lift(other), self))
 
     def __pow__(self, other):  # self ** other
-        return _apply(_POW, (self, other if other.__class__ is Value else _lift(other)))
+        try:
+            return _apply(_POW, (self, other if other.__class__ is Value else _lift(other)))
+        except _Deferred:
+            return NotImplemented
 
     def __rpow__(self, other):  # other ** self
         return _apply(_POW, (_lift(other), self))
@@ -178,9 +151,12 @@ class Value:
     def backward(self, create_graph: bool = False) -> None:
         """Reverse mode: add d(self)/d(node) to ``node.grad`` for every node reached.
 
-        Iterative, so any depth works. Raises :class:`DomainError` if a local
-        derivative does not exist at the point (``sqrt`` at 0) or the gradient
-        overflows.
+        Iterative, so any depth works: one reverse sweep
+        (:func:`toygrad.sweep.reverse`), whose results go to ``.grad``. Raises
+        :class:`DomainError` if a local derivative does not exist at the point
+        (``sqrt`` at 0) or the gradient overflows, ``TypeError`` naming a node
+        whose ``.data`` is not a real number (any real number works: ``int``,
+        ``Fraction``, numpy scalars).
 
         With ``create_graph=True`` (as in PyTorch) every ``.grad`` of the graph
         becomes a ``Value``, built by the same rules, so it can be
@@ -199,53 +175,19 @@ class Value:
         >>> x.grad  # 6x
         18.0
         """
-        if create_graph:
-            _backward_graph(self)
-            return
         order = topological(self)
-        for node in order:
-            if node.op is not None:
-                node.grad = 0.0
-        self.grad += 1.0
-        constant = Constant
-        node = self
-        try:
-            for node in reversed(order):
-                op = node.op
-                if op is None:
-                    continue
-                g = node.grad
+        adjoints = reverse(order, graph=create_graph)
+        if create_graph:
+            _store_graph(order, adjoints)
+            return
+        for node, g in zip(order, adjoints):  # op nodes get this pass's gradient, variables add it to theirs
+            if node.op is None:
                 if g == 0.0:
                     continue
-                args = node.args
-                rules = op.rules
-                if len(args) == 2 and rules:
-                    a, b = args
-                    x = a.data
-                    y = b.data
-                    if a.__class__ is not constant:
-                        a.grad += rules[0](g, node.data, x, y)
-                    if b.__class__ is not constant:
-                        b.grad += rules[1](g, node.data, x, y)
-                elif rules:
-                    a = args[0]
-                    if a.__class__ is not constant:
-                        a.grad += rules[0](g, node.data, a.data)
-                else:
-                    for a, d in zip(args, op.vjp(g, node.data, [a.data for a in args])):
-                        if a.__class__ is not constant:
-                            a.grad += d
-        except (ArithmeticError, ValueError) as exc:
-            xs = [a.data for a in node.args]
-            raise DomainError(
-                f"the derivative of {node.op.describe(xs)} does not exist ({exc})", node.op.name, tuple(xs)
-            ) from None
-        try:
-            for node in order:
-                if not -_INF < node.grad < _INF:
-                    raise DomainError(f"the gradient overflowed: {node!r} has grad {node.grad!r}")
-        except TypeError:  # a .grad that is a Value (left by backward(create_graph=True)), or not real
-            _check_grads(order)
+                g = node.grad + g
+            if g.__class__ is not float or not -_INF < g < _INF:
+                _check_grad(node, g)
+            node.grad = g
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on every node of this graph."""
@@ -267,21 +209,16 @@ class Value:
         return f"Value(data={self.data}, grad={self.grad})"
 
 
-def _backward_graph(root: Value) -> None:
-    """``root.backward(create_graph=True)``: each ``.grad`` of the graph becomes a Value.
+def _store_graph(order: list, adjoints: list) -> None:
+    """``backward(create_graph=True)``: each ``.grad`` of the graph becomes a Value.
 
     Op nodes get d(root)/d(node); a variable adds it to its ``.grad`` (a
     previous float or Value gradient accumulates, as in PyTorch).
     """
-    from .autodiff import _accumulate, _sweep  # autodiff imports this module
-
-    order = topological(root)
-    grads = _sweep(order, graph=True)
     new = []
-    for node in order:  # every check before any write: an error leaves .grad as it was
-        g = grads.get(node, 0.0)
+    for node, g in zip(order, adjoints):  # every check before any write: an error leaves .grad as it was
         if node.op is None:
-            g = _accumulate(node.grad, g)
+            g = accumulate(node.grad, g)
         if g.__class__ is not Value:
             if not -_INF < g < _INF:
                 raise DomainError(f"the gradient overflowed: {node!r} has grad {g!r}")
@@ -291,15 +228,13 @@ def _backward_graph(root: Value) -> None:
         node.grad = g
 
 
-def _check_grads(order: list) -> None:
-    """The overflow check of ``backward()`` when some ``.grad`` is a Value, or not a real number."""
-    for node in order:
-        g = node.grad
-        d = g.data if isinstance(g, Value) else g
-        if not isinstance(d, (int, float)):  # a rule that went complex, say: never let it through
-            raise DomainError(f"the gradient is not a real number: {node!r} has grad {g!r}")
-        if not -_INF < d < _INF:
-            raise DomainError(f"the gradient overflowed: {node!r} has grad {g!r}")
+def _check_grad(node: Value, g: Any) -> None:
+    """A gradient ``backward()`` may store: a finite float, or a Value holding one (after ``create_graph``)."""
+    d = g.data if isinstance(g, Value) else g
+    if not isinstance(d, (int, float)):  # a rule that went complex, say: never let it through
+        raise DomainError(f"the gradient is not a real number: {node!r} gets grad {g!r}")
+    if not -_INF < d < _INF:
+        raise DomainError(f"the gradient overflowed: {node!r} gets grad {g!r}")
 
 
 def _make_method(op: Op):
@@ -338,52 +273,42 @@ def apply(op: Op | str, *args: Any) -> Value:
     return _apply(op, tuple(map(_lift, args)))
 
 
-def _apply(op: Op, args: tuple) -> Value:
-    """The op on arguments that are already Values or Constants."""
-    if op.arity is None:
-        return _apply_nary(op, args, [a.data for a in args])
-    if len(args) == 2:
-        x = args[0].data
-        y = args[1].data
-        try:
-            out = op.forward(x, y)
-        except OverflowError:
-            raise _overflow(op, (x, y)) from None
-        except (ArithmeticError, ValueError):
-            raise _undefined(op, (x, y)) from None
-        if op.grad_domain is not None:
-            _check_grad_domain(op, args, (x, y))
-    else:
-        x = args[0].data
-        try:
-            out = op.forward(x)
-        except OverflowError:
-            raise _overflow(op, (x,)) from None
-        except (ArithmeticError, ValueError):
-            raise _undefined(op, (x,)) from None
-    if not -_INF < out < _INF:
-        raise _overflow(op, [a.data for a in args])
-    # made here rather than by a helper shared with _apply_nary: a call per node costs 5% of a training step
-    node = _new_value(Value)
-    node.data = out
-    node.grad = 0.0
-    node.op = op
-    node.args = args
-    node.label = None
-    return node
+def _apply(op: Op, args: tuple, xs: Sequence[Any] | None = None) -> Value:
+    """The one path that makes an op node: ``op`` on arguments that are already Values or Constants.
 
-
-def _apply_nary(op: Op, args: tuple, xs: list[float]) -> Value:
-    """An n-ary op on lifted arguments whose values ``xs`` the caller already read.
-
-    ``nn.Layer`` reads its inputs' values once for all its neurons.
+    ``xs`` are their values, when the caller has read them already (``nn.Layer``
+    reads its inputs once for all its neurons). An argument holding an ``int``,
+    a ``Fraction`` or a numpy scalar is read as a float; one holding no number
+    is a ``TypeError`` naming it.
     """
+    arity = op.arity
     try:
-        out = op.forward(xs)
+        if xs is not None:
+            out = op.forward(xs) if arity is None else op.forward(*xs)
+        elif arity == 2:
+            out = op.forward(args[0].data, args[1].data)
+        elif arity == 1:
+            out = op.forward(args[0].data)
+        else:
+            xs = [a.data for a in args]
+            out = op.forward(xs)
     except OverflowError:
-        raise _overflow(op, xs) from None
-    if not -_INF < out < _INF:
-        raise _overflow(op, xs)
+        raise _overflow(op, [a.data for a in args] if xs is None else xs) from None
+    except (ArithmeticError, ValueError):
+        raise _undefined(op, [a.data for a in args] if xs is None else xs) from None
+    except TypeError:
+        out = None
+    if out.__class__ is not float:  # an int, a Fraction, a numpy scalar, or no number, in some .data
+        if xs is None or any(x.__class__ is not float for x in xs):
+            return _apply(op, args, [node_value(a) for a in args])
+        raise TypeError(f"{op.describe(xs)} gave {type(out).__name__} {out!r}, not a float")
+    if not -_INF < out < _INF or op.grad_domain is not None:
+        if xs is None:
+            xs = [a.data for a in args]
+        if not -_INF < out < _INF:
+            raise _overflow(op, xs)
+        if op.grad_domain is not None:
+            _check_grad_domain(op, args, xs)
     node = _new_value(Value)
     node.data = out
     node.grad = 0.0
@@ -393,10 +318,11 @@ def _apply_nary(op: Op, args: tuple, xs: list[float]) -> Value:
     return node
 
 
-def _check_grad_domain(op: Op, args: tuple, xs: tuple) -> None:
+def _check_grad_domain(op: Op, args: tuple, xs: Sequence[float]) -> None:
     for a, dom in zip(args, op.grad_domain):
         if dom is not None and a.__class__ is not Constant and not dom.test(*xs):
-            raise DomainError(f"{op.describe(xs)} is not differentiable: {op.name} needs {dom.text}", op.name, xs)
+            raise DomainError(f"{op.describe(xs)} is not differentiable: {op.name} needs {dom.text}", op.name,
+                              tuple(xs))
 
 
 def _undefined(op: Op, xs: Sequence[float]) -> DomainError:

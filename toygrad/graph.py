@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from . import engine  # Constant is read at call time: engine imports this module too
+from .leaf import Constant
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -30,7 +30,7 @@ def topological(root: "Value") -> list["Value"]:
     The order is deterministic: a depth-first walk that visits arguments left to
     right, listing a node once all its arguments are listed.
     """
-    constant = engine.Constant
+    constant = Constant
     order: list[Value] = []
     seen: set = set()
     stack: list = [root]
@@ -92,7 +92,7 @@ def variable_names(root: "Value") -> dict["Value", str]:
 def count_nodes(root: "Value") -> dict[str, int]:
     """Sizes of the graph: op nodes, variables and constant leaves (shared ones once)."""
     order = topological(root)
-    constants = {id(a) for n in order for a in n.args if a.__class__ is engine.Constant}
+    constants = {id(a) for n in order for a in n.args if a.__class__ is Constant}
     ops = sum(1 for n in order if n.op is not None)
     return {"ops": ops, "variables": len(order) - ops, "constants": len(constants)}
 

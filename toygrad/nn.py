@@ -6,6 +6,11 @@ per weight, bias 0), so the same ``random.seed`` gives the same network. A
 neuron's weighted sum, bias included, is one fused ``dot`` node instead of
 ``2 * nin + 1`` nodes, and a relu neuron is one ``relu_dot`` node.
 
+As in PyTorch, calling a module runs its ``forward``: a model of your own
+subclasses :class:`Module` and writes ``forward`` and ``parameters``, and
+:class:`Linear` is the plain ``y = W x + b`` layer (no activation) to build
+it from.
+
 >>> import random
 >>> from toygrad.nn import MLP
 >>> random.seed(1337)
@@ -23,10 +28,10 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from .engine import Constant, Value, _apply, _apply_nary, _lift
+from .engine import Constant, Value, _apply, _lift
 from .ops import OPS, UNARY
 
-__all__ = ["Module", "Neuron", "Layer", "MLP"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Linear"]
 
 ACTIVATIONS = tuple(op.name for op in UNARY if op.method)
 _DOT = OPS["dot"]
@@ -34,7 +39,21 @@ _ONE = Constant(1.0)
 
 
 class Module:
-    """Anything with parameters: ``parameters()`` and ``zero_grad()``."""
+    """Anything with parameters: ``parameters()``, ``zero_grad()``, and ``forward()``, which a call runs.
+
+    >>> class Double(Module):
+    ...     def forward(self, x):
+    ...         return [2 * v for v in x]
+    >>> Double()([1.0, 2.0])
+    [2.0, 4.0]
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """What calling the module computes; a subclass defines it (PyTorch style)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(): a Module computes in forward()")
 
     def parameters(self) -> list[Value]:
         """The trainable Values of the module, in a fixed order (weights before bias, layer by layer).
@@ -81,7 +100,8 @@ class Neuron(Module):
         # a row that fuses the activation into the weighted sum (relu_dot) makes one node, not two
         self._fused = OPS.get(f"{activation}_dot") if nonlin else None
 
-    def __call__(self, x: Sequence[Any]) -> Value:
+    def forward(self, x: Sequence[Any]) -> Value:
+        """``act(w . x + b)`` for one input vector ``x`` (numbers or Values)."""
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {len(x)}")
         x = tuple(map(_lift, x))
@@ -96,8 +116,8 @@ class Neuron(Module):
         data.append(1.0)
         args = (*w, self.b, *x, _ONE)  # the bias is the weight of a constant 1
         if self._fused is not None:
-            return _apply_nary(self._fused, args, data)
-        act = _apply_nary(_DOT, args, data)
+            return _apply(self._fused, args, data)
+        act = _apply(_DOT, args, data)
         return _apply(self._act, (act,)) if self.nonlin else act
 
     def parameters(self) -> list[Value]:
@@ -120,7 +140,8 @@ class Layer(Module):
             raise ValueError(f"a Layer needs a positive whole number of outputs, got {nout!r}")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
-    def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """Every neuron on ``x``: a list, or one Value for a layer of one neuron (as micrograd)."""
         nin = len(self.neurons[0].w)
         if len(x) != nin:
             raise ValueError(f"this layer takes {nin} inputs, got {len(x)}")
@@ -155,12 +176,13 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, activation=activation) for i in range(len(nouts))
         ]
 
-    def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """The layers in turn on ``x``."""
         nin = len(self.layers[0].neurons[0].w)
         if len(x) != nin:
             raise ValueError(f"this MLP takes {nin} inputs, got {len(x)}")
         for layer in self.layers:
-            x = layer([x] if isinstance(x, Value) else x)  # a layer of one neuron returns a Value
+            x = layer.forward([x] if isinstance(x, Value) else x)  # a layer of one neuron returns a Value
         return x
 
     def parameters(self) -> list[Value]:
@@ -169,3 +191,39 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(repr(layer) for layer in self.layers)}]"
+
+
+class Linear(Module):
+    """``y = W x + b``, no activation: ``Linear(in_features, out_features)``, a list in and a list out.
+
+    Weights are drawn as micrograd draws them (``random.uniform(-1, 1)``, row by
+    row), biases start at 0. Each output is one fused ``dot`` node.
+
+    >>> import random
+    >>> random.seed(0)
+    >>> layer = Linear(3, 2)
+    >>> [round(y.data, 6) for y in layer([1.0, 2.0, 3.0])]
+    [1.244091, -1.007463]
+    """
+
+    def __init__(self, in_features: int, out_features: int):
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Linear needs a positive whole number for {name}, got {n!r}")
+        self.weight = [[Value(random.uniform(-1, 1)) for _ in range(in_features)] for _ in range(out_features)]
+        self.bias = [Value(0) for _ in range(out_features)]
+
+    def forward(self, x: Sequence[Any]) -> list[Value]:
+        """``W x + b`` for one input vector ``x`` (numbers or Values)."""
+        if len(x) != len(self.weight[0]):
+            raise ValueError(f"{self!r} takes {len(self.weight[0])} inputs, got {len(x)}")
+        x = (*map(_lift, x), _ONE)  # the bias is the weight of a constant 1
+        xd = [v.data for v in x]
+        return [_apply(_DOT, (*w, b, *x), [p.data for p in w] + [b.data] + xd) for w, b in zip(self.weight, self.bias)]
+
+    def parameters(self) -> list[Value]:
+        """Each output's weights then its bias, output by output."""
+        return [p for w, b in zip(self.weight, self.bias) for p in (*w, b)]
+
+    def __repr__(self) -> str:
+        return f"Linear({len(self.weight[0])}, {len(self.weight)})"

@@ -13,7 +13,9 @@ Derivative rules
     gradient ``g`` to that argument, given the op's output ``out`` and its
     inputs ``xs``. A rule is only called for arguments that need a gradient, so
     ``x ** 2`` never asks for ``log(x)``. An n-ary op (``arity=None``) has one
-    ``vjp(g, out, xs)`` returning the contributions to all its arguments.
+    ``vjp(g, out, xs)`` returning the contributions to all its arguments, or an
+    empty sequence when every one is 0 (a relu neuron that is off), so that a
+    sweep spends nothing on it.
 
     Rules are written once and run on two kinds of input: floats (the fast
     path of ``backward()``) and ``Value`` objects (to build a graph of the
@@ -43,189 +45,13 @@ from __future__ import annotations
 import math
 import operator
 from itertools import islice
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from .regions import (EXP_REGIONS, KINKED, LOG_REGIONS, POW_REGIONS, TAN_REGIONS, TERMS, Region, default_regions,
-                      kink_regions, saturating, unary_regions, width_regions)
+from .regions import (EXP_REGIONS, KINKED, LOG_REGIONS, POW_REGIONS, TAN_REGIONS, TERMS, kink_regions, saturating,
+                      unary_regions, width_regions)
+from .rows import ATOM, EVERYWHERE_TEXT, Domain, DomainError, Kink, Op, Syntax, everywhere
 
-__all__ = ["Op", "Domain", "Kink", "Syntax", "Region", "OPS", "UNARY", "BINARY", "NARY", "DomainError"]
-
-
-class DomainError(ValueError):
-    """An op was applied outside its domain, or its result overflowed a float.
-
-    The message names the op and the offending value; ``.op`` and ``.values``
-    hold them for programs.
-
-    >>> from toygrad import Value
-    >>> Value(0.0).log()
-    Traceback (most recent call last):
-    ...
-    toygrad.ops.DomainError: log(0.0) is undefined: log needs x > 0
-    """
-
-    def __init__(self, message: str, op: str | None = None, values: tuple = ()):
-        super().__init__(message)
-        self.op = op
-        self.values = values
-
-
-# ---------------------------------------------------------------- row parts
-
-
-@dataclass(frozen=True)
-class Domain:
-    """Where an op is defined.
-
-    ``test(*xs)`` is true inside; ``text`` says it in words (``"x > 0"``);
-    ``sample`` gives, per argument, intervals that lie well inside, where the
-    op is also smooth (no kinks, no boundary), for tests and for the
-    random-function generator. n-ary ops give one entry that serves every
-    argument.
-    """
-
-    text: str
-    test: Callable[..., bool]
-    sample: tuple[tuple[tuple[float, float], ...], ...]
-
-    def intervals(self, i: int) -> tuple[tuple[float, float], ...]:
-        """The sampling intervals of argument ``i`` (n-ary ops repeat the last)."""
-        return self.sample[min(i, len(self.sample) - 1)]
-
-
-EVERYWHERE_TEXT = "every real input"
-
-
-def everywhere(arity: int, lo: float = -3.0, hi: float = 3.0) -> Domain:
-    return Domain(EVERYWHERE_TEXT, lambda *xs: True, (((lo, hi),),) * arity)
-
-
-@dataclass(frozen=True)
-class Kink:
-    """A point where an op is continuous but not differentiable.
-
-    The kink is where argument ``arg`` equals ``at`` (``relu``), or, for a fused
-    op, where ``of(xs)`` of all its arguments does (``relu_dot``: the dot
-    product). The engine and the SymPy side both use ``slope`` as the
-    derivative there (0 for ``relu`` and ``abs``, as in PyTorch); second
-    derivatives at a kink are 0 as well.
-    """
-
-    arg: int | None
-    at: float
-    slope: float
-    convention: str
-    of: Callable[[Sequence[Any]], Any] | None = None
-
-    def value(self, xs: Sequence[Any]) -> Any:
-        """The quantity whose kink this is, from the op's arguments (floats or exact numbers)."""
-        return xs[self.arg] if self.of is None else self.of(xs)
-
-
-@dataclass(frozen=True)
-class Syntax:
-    """How an op prints, in the grammar that ``symbolic.parse`` reads back.
-
-    ``template`` takes the operands' text (``"{0} + {1}"``, ``"sin({0})"``);
-    n-ary ops use ``"dot({})"`` and get their operands joined by commas.
-    ``prec`` is how tightly the printed form binds (Python's precedence);
-    ``operand_prec[i]`` is the least precedence operand ``i`` may have
-    without parentheses.
-    """
-
-    template: str
-    prec: int
-    operand_prec: tuple[int, ...]
-
-
-ATOM = 100
-
-
-@dataclass(frozen=True, eq=False)
-class Op:
-    """One row of the op table. See the module docstring."""
-
-    name: str
-    arity: int | None
-    forward: Callable[..., float]
-    sympy: Callable[..., Any]
-    domain: Domain
-    rules: tuple[Callable[..., Any], ...] = ()
-    vjp: Callable[..., Sequence[Any]] | None = None
-    kinks: tuple[Kink, ...] = ()
-    syntax: Syntax | None = None  # None: a call, ``name(x)``
-    method: str | None = None
-    #: n-ary ops: (least, multiple), the counts of arguments they take; None for
-    #: fixed arity (n-ary rows default to (1, 1): any count from one)
-    nary: tuple[int, int] | None = None
-    #: per argument: where the derivative with respect to that argument exists,
-    #: checked when the argument is a variable (``x ** y`` needs ``x > 0``)
-    grad_domain: tuple[Domain | None, ...] | None = None
-    #: how the domain divides for testing (:mod:`toygrad.regions`); empty: a default from the domain
-    regions: tuple[Region, ...] = ()
-    doc: str = ""
-
-    def __post_init__(self):
-        if self.arity is None:
-            if self.vjp is None or self.rules:
-                raise TypeError(f"n-ary op {self.name!r} needs a vjp and no per-argument rules")
-            if self.nary is None:
-                object.__setattr__(self, "nary", (1, 1))
-            least, multiple = self.nary
-            if least < 1 or multiple < 1:
-                raise TypeError(f"n-ary op {self.name!r} needs nary=(least, multiple) of positive counts, "
-                                f"got {self.nary!r}")
-        elif len(self.rules) != self.arity or self.vjp is not None:
-            raise TypeError(f"op {self.name!r} of arity {self.arity} needs {self.arity} rules")
-        elif self.nary is not None:
-            raise TypeError(f"op {self.name!r} of arity {self.arity} takes no nary=(least, multiple)")
-        if self.syntax is None:
-            object.__setattr__(self, "syntax", Syntax(self.name + "({0})", ATOM, (0,)))
-        if not self.regions:
-            object.__setattr__(self, "regions", default_regions(self.arity, self.domain.test))
-
-    def regions_at(self, xs: Sequence[float]) -> list[str]:
-        """The names of the regions a call with float arguments ``xs`` lies in.
-
-        >>> OPS["relu"].regions_at([0.0])
-        ['at kink']
-        """
-        return [r.name for r in self.regions if r.contains(xs)]
-
-    def __repr__(self) -> str:
-        return f"<op {self.name}>"
-
-    def accepts(self, n: int) -> bool:
-        """Whether the op takes ``n`` arguments.
-
-        >>> OPS["dot"].accepts(4), OPS["dot"].accepts(3), OPS["sin"].accepts(1)
-        (True, False, True)
-        """
-        if self.arity is not None:
-            return n == self.arity
-        least, multiple = self.nary
-        return n >= least and n % multiple == 0
-
-    def argument_counts(self) -> str:
-        """The counts of arguments the op takes, in words: ``sin takes {this}, got 2``.
-
-        >>> OPS["mul"].argument_counts(), OPS["sum"].argument_counts(), OPS["dot"].argument_counts()
-        ('2 arguments', 'at least one argument', 'an even number of arguments, at least 2')
-        """
-        if self.arity is not None:
-            return f"{self.arity} argument{'s' * (self.arity != 1)}"
-        least, multiple = self.nary
-        if multiple == 1:
-            return "at least one argument" if least == 1 else f"at least {least} arguments"
-        if multiple == 2:
-            return f"an even number of arguments, at least {least}"
-        return f"a number of arguments that is a multiple of {multiple}, at least {least}"
-
-    def describe(self, xs: Sequence[float]) -> str:
-        """The call as text: ``log(0.0)``."""
-        return f"{self.name}({', '.join(map(repr, xs))})"
-
+__all__ = ["Op", "Domain", "Kink", "Syntax", "OPS", "UNARY", "BINARY", "NARY", "DomainError", "ATOM"]
 
 # ------------------------------------------------------ type-dispatching helpers
 # A rule sees floats on the fast path and Values when building a gradient graph.
@@ -270,6 +96,9 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+sigmoid = _dispatch("sigmoid", _sigmoid)
+
+
 def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
@@ -299,7 +128,7 @@ def _relu_dot(xs: Sequence[float]) -> float:
 
 
 def _relu_dot_vjp(g, out, xs):
-    return _dot_vjp(g, out, xs) if step(out) else [g * 0.0] * len(xs)
+    return _dot_vjp(g, out, xs) if step(out) else ()  # off: no contribution (backward skips the neuron)
 
 
 def _sum_vjp(g, out, xs):
@@ -382,10 +211,12 @@ _ROWS: list[Op] = [
        rules=(lambda g, out, x: g * (1.0 + out * out),),
        method="tan", regions=TAN_REGIONS),
     Op("tanh", 1, math.tanh, lambda sp, x: sp.tanh(x), everywhere(1),
-       rules=(lambda g, out, x: g * (1.0 - out * out),),
+       # 1 - tanh(x)**2 = 4 sigmoid(2x) sigmoid(-2x), with no cancellation where tanh saturates
+       rules=(lambda g, out, x: 4.0 * g * sigmoid(2.0 * x) * sigmoid(-2.0 * x),),
        method="tanh", regions=saturating(5.0, 19.0, 300.0)),
     Op("sigmoid", 1, _sigmoid, lambda sp, x: 1 / (1 + sp.exp(-x)), everywhere(1, -5.0, 5.0),
-       rules=(lambda g, out, x: g * out * (1.0 - out),),
+       # sigmoid(-x) for 1 - sigmoid(x): full relative accuracy where the op saturates
+       rules=(lambda g, out, x: g * out * sigmoid(-x),),
        method="sigmoid", regions=saturating(5.0, 37.0, 300.0)),
     Op("relu", 1, _relu, lambda sp, x: sp.Max(0, x), _AWAY_FROM_KINK,
        rules=(lambda g, out, x: g * step(x),),

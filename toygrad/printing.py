@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .engine import Constant
+from .leaf import Constant
 from .graph import topological, variable_names
 from .ops import ATOM
 

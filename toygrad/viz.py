@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .engine import Constant
+from .leaf import Constant
 from .graph import topological, variable_names
 
 if TYPE_CHECKING:

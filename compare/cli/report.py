@@ -8,12 +8,10 @@ swell, measured), the logistic-map swell table and the training section.
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import statistics
 import sys
 import time
-from collections import Counter
-from pathlib import Path
 from typing import Any, Sequence
 
 from toygrad import OPS
@@ -21,9 +19,12 @@ from toygrad import OPS
 from .. import second_order, swell
 from ..coverage import coverage, gaps
 from . import train as traincmd
-from ..check import VERDICTS
+from ..check import VERDICTS, Check, verdict
 from ..errors import UsageError
-from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
+from ..schema import validate, verdict_counts, verdict_key
+from .output import (
+    add_output_options, caption, document, positive_int, read_json, records, table, verdict_columns, write_json,
+)
 from ..sweep import executor_for, make_tasks, run_sweep
 
 NAME = "report"
@@ -99,36 +100,35 @@ def run(args: argparse.Namespace) -> int:
 
     functions = result.functions
     rows = result.rows
+    w = args.width
     tables: dict[str, Any] = {
         "agreement_by_depth": agreement_by_depth(functions),
-        "agreement_by_op": agreement_by_op(functions),
+        "agreement_by_op": agreement_by_op(functions, ops),
         "cost_by_depth": cost_by_depth(functions),
         "coverage": coverage(rows, ops),
     }
-    tables["coverage_gaps"] = gaps(tables["coverage"])
     out = [
-        f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
-        f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is the "
-        "worst error over the policy's tolerance (a large relative error comes with an ill-conditioned point, "
-        "where digits cancel, and the tolerance is wide there as well)",
-        table(_rows(tables["agreement_by_depth"]), list(tables["agreement_by_depth"][0]), args.format),
+        caption(f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
+                f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is "
+                "the worst error over the policy's tolerance (a large relative error comes with an "
+                "ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
+        records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns()], args.format, w),
         "",
-        "Agreement by op (functions that contain the op)",
-        table(_rows(tables["agreement_by_op"]), list(tables["agreement_by_op"][0]), args.format),
+        caption("Agreement by op (functions that contain the op)", w),
+        records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
+                                            *verdict_columns()], args.format, w),
         "",
-        "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
-        table(_rows(tables["cost_by_depth"]), list(tables["cost_by_depth"][0]), args.format),
+        caption("Cost by depth: medians per function (times per point for AD, exact and lambdify)", w),
+        records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if functions else ["depth"],
+                args.format, w),
         "",
-        "Coverage: checks that exercised each region of each op (toygrad.regions), and their worst err/tol",
-        coverage_table(tables["coverage"], args.format),
+        caption("Coverage: the checks that exercised each region of each op (toygrad.regions), and their worst "
+                "err/tol; GAP where no check reached it", w),
+        coverage_table(tables["coverage"], args.format, w),
     ]
     if result.complete:
         tables["swell"] = swell.measure(8)
-        out += [
-            "",
-            "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
-            swell.render(tables["swell"], args.format),
-        ]
+        out += ["", caption(swell.CAPTION, w), swell.render(tables["swell"], args.format, w)]
     if args.order >= 2 and result.complete:
         by_depth: dict[int, list] = {}
         for f in functions:
@@ -137,45 +137,50 @@ def run(args: argparse.Namespace) -> int:
         tables["crossover"] = second_order.crossover()
         out += [
             "",
-            "Second derivatives by depth: Hessian by AD over AD and by finite differences of the gradient, "
-            "against SymPy's exact Hessian; first derivatives by forward and by reverse mode against the exact ones",
-            table(_rows(tables["second_order_by_depth"]), list(tables["second_order_by_depth"][0]), args.format),
+            caption("Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
+                    "gradient, against SymPy's exact Hessian; first derivatives by forward and by reverse mode "
+                    "against the exact ones", w),
+            records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
             "",
-            "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
-            table(_rows(tables["crossover"]), list(tables["crossover"][0]), args.format),
+            caption("A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
+                    w),
+            records(tables["crossover"], list(tables["crossover"][0]), args.format, w),
         ]
     training = None
     disagreements_in_training = False
     if not args.no_training and result.complete:
         training = traincmd.training_section(seed=args.seed, quick=args.quick)
-        out += ["", traincmd.render_section(training, args.format)]
+        out += ["", traincmd.render_section(training, args.format, w)]
         if not training["passed"]:
             disagreements_in_training = True
 
-    counts = Counter(r["verdict"] for r in rows)
+    second = [r for f in functions for r in f.get("second_order", [])]
     disagreements = [r for r in rows if r["verdict"] == "disagree"]
-    disagreements += [r for f in functions for r in f.get("second_order", []) if r["verdict"] == "disagree"]
+    disagreements += [r for r in second if r["verdict"] == "disagree"]
     if disagreements:
-        out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
-        out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
-    out += ["", _summary(len(functions), counts, sweep_seconds, result.complete)]
-    if tables["coverage_gaps"]:
-        out.append(f"Coverage gaps: no check reached {'; '.join(tables['coverage_gaps'])}.")
+        out += ["", caption("Disagreements (rerun one with: python -m compare check --id ID)", w)]
+        out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"],
+                         args.format, w))
+    summary = {
+        "functions": len(functions),
+        "checks": len(rows),
+        "verdicts": verdict_counts(rows),
+        "second_order_verdicts": verdict_counts(second),
+        "passed": not disagreements and not disagreements_in_training and result.complete,
+        "coverage_gaps": gaps(tables["coverage"]),
+    }
+    out += ["", caption(_summary(summary, sweep_seconds, result.complete), w)]
+    if summary["coverage_gaps"]:
+        out.append(caption(f"Coverage gaps: no check reached {'; '.join(summary['coverage_gaps'])}.", w))
     else:
-        out.append(f"Coverage: every one of the {len(tables['coverage'])} regions of the selected ops was reached.")
+        out.append(caption(f"Coverage: every one of the {len(tables['coverage'])} regions of the selected ops was "
+                           "reached.", w))
     print("\n".join(out))
     if json_path:
-        write_json(json_path, {
-            "command": "report",
-            "settings": settings,
-            "complete": result.complete,
-            "pending": result.pending,
-            "summary": dict(counts),
-            "tables": tables,
-            "training": training,
-            "functions": functions,
-            "time_sweep_seconds": sweep_seconds,
-        })
+        write_json(json_path, document(
+            "report", settings, complete=result.complete, pending=result.pending, summary=summary, tables=tables,
+            training=training, functions=functions, sweep_seconds=sweep_seconds,
+        ))
     if not result.complete:
         print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
               + (f"; continue with: {_resume_command(settings, json_path, args)}" if json_path else
@@ -198,17 +203,53 @@ def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespac
 
 
 def _resumable(path: str, settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The finished functions of an interrupted run, if it was run with the same settings."""
-    data = load_json(path)
-    if data.get("command") != "report" or "functions" not in data:
-        raise UsageError(f"{path} is not the JSON of a report")
-    if data.get("settings") != settings:
-        theirs = data.get("settings")
-        raise UsageError(f"{path} was made with other settings ({theirs}); resume with the same options")
+    """The finished functions of an interrupted run, if it was run with the same settings.
+
+    The file must follow the schema, and the verdict of every finished check is
+    recomputed from its stored numbers (:func:`compare.check.verdict`): a
+    verdict its numbers do not support means the file was edited or damaged.
+    """
+    data = read_json(path)
+    try:
+        validate(data)
+    except ValueError as exc:
+        raise UsageError(f"cannot resume from {path}: {exc}") from None
+    if data["command"] != "report":
+        raise UsageError(f"cannot resume from {path}: it is the JSON of {data['command']}, not of a report")
+    if data["settings"] != settings:
+        raise UsageError(f"{path} was made with other settings ({data['settings']}); resume with the same options")
+    for f in data["functions"]:
+        judged = [(row, "", _rejudge(row)) for row in f["rows"]]
+        judged += [(row, "Hessian ", second_order.hessian_verdict(row)) for row in f["second_order"] if "ad" in row]
+        for row, what, (recomputed, why) in judged:
+            if row["verdict"] != recomputed:
+                at = ",".join(f"{k}={v!r}" for k, v in row["point"].items())
+                raise UsageError(
+                    f"cannot resume from {path}: function {f['id']} at {at}: the stored {what}verdict is "
+                    f"{row['verdict']} but its numbers say {recomputed} ({why or 'within every tolerance'}); "
+                    "the file was edited or damaged"
+                )
     return {f["id"]: f for f in data["functions"]}
 
 
+_CHECK_FIELDS = {f.name for f in dataclasses.fields(Check)}
+
+
+def _rejudge(row: dict[str, Any]) -> tuple[str, str]:
+    """The verdict a stored check's numbers give (out-of-domain when there is nothing to compare)."""
+    if row["verdict"] == "out-of-domain" and not row["exact"]:
+        return row["verdict"], row["reason"]
+    if row["value"] is None or row["value_exact"] is None or row["value_tolerance"] is None:
+        return "out-of-domain", "no value to compare"
+    return verdict(Check(**{k: v for k, v in row.items() if k in _CHECK_FIELDS}))
+
+
 # -------------------------------------------------------------- aggregation
+
+AGREEMENT_COLUMNS = ["functions", "points", "ad_max_error", "ad_median_error", "fd_max_error", "fd_median_error",
+                     "ad_worst_error_over_tolerance"]
+HESSIAN_COLUMNS = ["depth", "points", "hessian_ad_max_error", "hessian_fd_max_error", "forward_max_error",
+                   "reverse_max_error", "ad_hessian_seconds", "exact_seconds"]
 
 
 def _median(xs: Sequence[float]) -> float | None:
@@ -221,22 +262,16 @@ def _max(xs: Sequence[float]) -> float | None:
     return max(xs) if xs else None
 
 
-def _ratio(rows: list[dict[str, Any]]) -> str:
+def _ratio(rows: list[dict[str, Any]]) -> float | None:
     """The worst |AD - exact| / tolerance over the rows' components: below 1 is agreement."""
+    if not rows:
+        return None
     worst = 0.0
     for r in rows:
         for a, e, t in zip(r["ad"], r["exact"], r["tolerance"]):
             if a != e:
                 worst = max(worst, abs(a - e) / t if t else float("inf"))
-    return f"{worst:.2g}"
-
-
-def _size(x: float | None) -> str:
-    return "-" if x is None else f"{x:g}"
-
-
-def _rows(dicts: list[dict[str, Any]]) -> list[list[Any]]:
-    return [list(d.values()) for d in dicts]
+    return worst
 
 
 def _point(row: dict[str, Any]) -> str:
@@ -252,18 +287,17 @@ def _agreement(fs: list[dict[str, Any]], medians: bool) -> dict[str, Any]:
     """Counts, errors and verdicts of a group of functions' checks."""
     rows = [r for f in fs for r in f["rows"]]
     compared = _compared(rows)
-    counts = Counter(r["verdict"] for r in rows)
     ad = [r["error_ad"] for r in compared]
     fd = [r["error_fd"] for r in compared]
     return {
         "functions": len(fs),
         "points": len(rows),
-        "AD max err": fmt_error(_max(ad)),
-        **({"AD median": fmt_error(_median(ad))} if medians else {}),
-        "FD max err": fmt_error(_max(fd)),
-        **({"FD median": fmt_error(_median(fd))} if medians else {}),
-        "AD err/tol max": _ratio(compared),
-        **{v: counts.get(v, 0) for v in VERDICTS},
+        "ad_max_error": _max(ad),
+        **({"ad_median_error": _median(ad)} if medians else {}),
+        "fd_max_error": _max(fd),
+        **({"fd_median_error": _median(fd)} if medians else {}),
+        "ad_worst_error_over_tolerance": _ratio(compared),
+        "verdicts": verdict_counts(rows),
     }
 
 
@@ -272,8 +306,10 @@ def agreement_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"depth": d, **_agreement([f for f in functions if f["depth"] == d], medians=True)} for d in depths]
 
 
-def agreement_by_op(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"op": name, **_agreement([f for f in functions if name in f["ops"]], medians=False)} for name in OPS]
+def agreement_by_op(functions: list[dict[str, Any]], ops: Sequence[str] = tuple(OPS)) -> list[dict[str, Any]]:
+    """One row per op that was selected, in the table's order (an op no function drew has zeros)."""
+    return [{"op": name, **_agreement([f for f in functions if name in f["ops"]], medians=False)}
+            for name in OPS if name in ops]
 
 
 def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -285,21 +321,21 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         total = sum(f["seconds"] for f in fs)
         out.append({
             "depth": depth,
-            "graph ops": _size(_median([r["sizes"].get("graph_ops") for r in firsts])),
-            "tree ops": _size(_median([r["sizes"].get("tree_ops") for r in firsts])),
-            "tree after cse": _size(_median([r["sizes"].get("tree_ops_cse") for r in firsts])),
-            "DAG ops": _size(_median([r["sizes"].get("dag_ops") for r in firsts])),
-            "time AD": fmt_time(_median([r["times"].get("ad") for r in rows])),
-            "time tree": fmt_time(_median([r["times"].get("tree") for r in firsts])),
-            "time DAG": fmt_time(_median([r["times"].get("dag") for r in firsts])),
-            "time lambdify": fmt_time(_median([r["times"].get("lambdify_eval") for r in rows])),
-            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
-            "time functions/s": f"{len(fs) / total:.1f}" if total else "-",
+            "graph_ops": _median([r["sizes"].get("graph_ops") for r in firsts]),
+            "tree_ops": _median([r["sizes"].get("tree_ops") for r in firsts]),
+            "tree_ops_cse": _median([r["sizes"].get("tree_ops_cse") for r in firsts]),
+            "dag_ops": _median([r["sizes"].get("dag_ops") for r in firsts]),
+            "ad_seconds": _median([r["times"].get("ad") for r in rows]),
+            "tree_seconds": _median([r["times"].get("tree") for r in firsts]),
+            "dag_seconds": _median([r["times"].get("dag") for r in firsts]),
+            "lambdify_seconds": _median([r["times"].get("lambdify_eval") for r in rows]),
+            "exact_seconds": _median([r["times"].get("exact") for r in rows]),
+            "functions_per_second": len(fs) / total if total else None,
         })
     return out
 
 
-def coverage_table(entries: list[dict[str, Any]], fmt: str) -> str:
+def coverage_table(entries: list[dict[str, Any]], fmt: str, width: int) -> str:
     """The op x region table: one line per op, its regions side by side as ``region: checks (worst err/tol)``."""
     by_op: dict[str, list[str]] = {}
     for e in entries:
@@ -307,22 +343,15 @@ def coverage_table(entries: list[dict[str, Any]], fmt: str) -> str:
         cell = f"{e['region']}: {e['checks']} ({worst})" if e["checks"] else f"{e['region']}: GAP"
         by_op.setdefault(e["op"], []).append(cell)
     return table([[op, "; ".join(cells)] for op, cells in by_op.items()], ["op", "region: checks (worst err/tol)"],
-                 fmt)
+                 fmt, width)
 
 
-def _summary(n_functions: int, counts: Counter, seconds: float, complete: bool) -> str:
-    checks = sum(counts.values())
-    parts = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
-    verdict = (
+def _summary(summary: dict[str, Any], seconds: float, complete: bool) -> str:
+    parts = ", ".join(f"{summary['verdicts'][verdict_key(v)]} {v}" for v in VERDICTS)
+    verdict_ = (
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
-        if not counts.get("disagree") else "SOME GRADIENTS DISAGREE (listed above)"
+        if not summary["verdicts"]["disagree"] else "SOME GRADIENTS DISAGREE (listed above)"
     )
     status = "" if complete else " (interrupted: partial results)"
-    return f"{checks} checks of {n_functions} functions in {seconds:.1f} s{status}: {parts}. {verdict}."
-
-
-def load_json(path: str) -> dict[str, Any]:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+    return (f"{summary['checks']} checks of {summary['functions']} functions in {seconds:.1f} s{status}: {parts}. "
+            f"{verdict_}.")
