@@ -93,6 +93,8 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
         err[id(node)] = 0.0 if id(node) in exact else (u * (abs(node.data) + (k - 1) * spread) + k * UNDERFLOW
                          + sum(abs(dj) * ej for dj, ej in zip(d, es)))
         moved[id(node)] = _local_motion(node, xs, es, d, id(node) in exact)
+        if id(node) not in exact and not _linear(node, xs, es, d):  # first order does not hold: no bound
+            return Bounds(math.inf, (math.inf,) * len(variables), (math.inf,) * len(variables))
 
     adjoint: dict[int, float] = {id(output): 1.0}
     adj_err: dict[int, float] = {id(output): 0.0}
@@ -115,6 +117,29 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
         tuple(adj_err.get(id(v), 0.0) for v in variables),
         tuple(adjoint.get(id(v), 0.0) for v in variables),
     )
+
+
+def _linear(node: Value, xs: list[float], es: list[float], d: list[float]) -> bool:
+    """Whether the op is close to linear over its inputs' error bounds, as a first-order bound
+    assumes: moving input ``j`` by ``e_j`` moves the output by ``d_j e_j`` to within half of
+    that (and rounding). Not so where an input's error spans a good part of a period (``tan``
+    of 1e20 whose last bit is worth 1e4) or crosses a saturation: then no first-order bound
+    holds, and the tolerance is infinite (the check cannot judge there)."""
+    out = node.data
+    for j, ej in enumerate(es):
+        if ej == 0.0 or not math.isfinite(d[j]):
+            continue
+        for step in (ej, -ej):
+            shifted = list(xs)
+            shifted[j] += step
+            try:
+                moved = node.op.evaluate(shifted)
+            except (ArithmeticError, ValueError):
+                continue  # the shifted input left the domain: nothing to compare
+            noise = 8 * UNIT_ROUNDOFF * (abs(out) + abs(moved)) + 4 * UNDERFLOW
+            if abs(moved - out - d[j] * step) > 0.5 * abs(d[j]) * ej + noise:
+                return False
+    return True
 
 
 def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float], exact: bool = False) -> list[float]:
