@@ -44,6 +44,9 @@ EPS = sys.float_info.epsilon
 FD_SAFETY = 10.0
 #: tree mode is the ground truth unless its derivative is larger than this many ops
 TREE_LIMIT = 20_000
+#: digits of the exact evaluation: enough that an input cancelled exactly (x - 0.643 at x = 0.643)
+#: keeps a constant as small as 1e-300 added to it (at 50 digits it was rounded away)
+EXACT_INPUT_DIGITS = 330
 
 
 class Subject(Protocol):
@@ -209,8 +212,8 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     # exact: the ground truth, and every binding of the DAG program for the kinks
     t = time.perf_counter()
     try:
-        truth = sym.truth.evaluate(point)
-        env, _ = sym.dag.trace(point)
+        truth = sym.truth.evaluate(point, EXACT_INPUT_DIGITS)
+        env, _ = sym.dag.trace(point, EXACT_INPUT_DIGITS)
     except SymbolicDomainError as exc:
         result.verdict, result.reason = "out-of-domain", f"the exact evaluation left the reals: {exc}"
         return result

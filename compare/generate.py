@@ -25,7 +25,7 @@ import math
 import random
 from fractions import Fraction
 from dataclasses import dataclass, field
-from typing import Mapping, NamedTuple, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from toygrad import OPS, DomainError, Op, Value, apply, formula, grad
 from toygrad.regions import Region, eighths
@@ -187,8 +187,8 @@ def generate(
     rejected = 0
     for attempt in range(_TRIES):  # with ``require``, redraw the whole function until its output fits
         rng = random.Random(f"{key}:{attempt}" if attempt else key)
-        aim = _tour(ops, depth, index) if require is None else None
-        sample, nodes, fitted, misses = _draw(rng, depth, variables, ops, share, points, width, require, aim)
+        aims = (_tour(ops, depth, index) if require is None else None, _tour(ops, depth, 7 * index + 11))
+        sample, nodes, fitted, misses = _draw(rng, depth, variables, ops, share, points, width, require, aims)
         rejected += misses
         nodes = _prune(nodes, variables)
         if fitted and _gradient_finite(nodes, sample, variables):
@@ -224,9 +224,9 @@ def _region(aim: tuple[str, str]) -> Region:
 
 
 def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], share: float, points: int,
-          width: int, require: str | None, aim: tuple[str, str] | None = None) -> tuple[list, list, bool, int]:
+          width: int, require: str | None, aims: tuple = (None, None)) -> tuple[list, list, bool, int]:
     """One try: sample points, then nodes level by level; whether the output is the required op.
-    ``aim`` (op, region) is tried first for the output node."""
+    ``aims`` are the (op, region) tried first for the output node and for the first node of level 1."""
     sample = [tuple(_coordinate(rng, ops) for _ in range(variables)) for _ in range(points)]
     state = _Drawing(rng, [[p[i] for p in sample] for i in range(variables)], ops, share, points)
     rejected = 0
@@ -234,11 +234,12 @@ def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], sh
     for level in range(1, depth + 1):
         count = 1 if level == depth else rng.randint(1, width)
         previous = [k for k, lv in enumerate(state.levels) if lv == level - 1]
-        for _ in range(count):
+        for k in range(count):
+            aim = aims[0] if level == depth else aims[1] if level == 1 and k == 0 else None
             for _attempt in range(_TRIES):
                 name = require if (require and level == depth) else rng.choice(ops)
                 region = None
-                if aim and level == depth and _attempt < _TRIES // 2:
+                if aim and _attempt < _TRIES // 2:
                     name, region = aim[0], _region(aim)
                 if state.try_node(OPS[name], level, previous, region):
                     break
@@ -293,12 +294,12 @@ class _Drawing:
         """The previous level's node at a random position (steered into the region if it names a
         value there), constants where the region names values, the rest drawn freely."""
         targets = tuple(region.draw(self.rng)) if region is not None else (None,) * op.arity
-        first = self.rng.randrange(op.arity)
-        if op.name == "pow" and targets[0] is not None:
-            first = 0  # a base the region names is the node's: SymPy does not finish some powers of huge constants
+        first = region.value_arg if region is not None and region.value_arg is not None else \
+            self.rng.randrange(op.arity)
         ref: Ref | None = Ref(self.rng.choice(previous))
         if targets[first] is not None:
-            ref = self._steer(ref, targets[first], level)
+            there = (lambda v: region.contains([v])) if op.arity == 1 else None
+            ref = self._steer(ref, targets[first], level, there)
         if ref is None:
             return None
         return tuple(ref if i == first else self._other(level, op.name == "pow" and i == 1) if t is None
@@ -362,16 +363,16 @@ class _Drawing:
         ws = [ref, Ref(var), 1.0] + [self._other(1) for _ in range(extra)]
         return tuple(ws + [0.0, 1.0, c] + [0.0] * extra)
 
-    def _steer(self, ref: Ref, target: float, level: int) -> Ref | None:
+    def _steer(self, ref: Ref, target: float, level: int, there: Callable[[float], bool] | None = None) -> Ref | None:
         """A node of the previous level whose value at some sample point is (about) ``target``:
-        ``ref`` if it is there already; at level 1, a variable no node reads yet, whose coordinate
+        ``ref`` if it is there already (in the region, by ``there``, else within a factor of 2); at level 1, a variable no node reads yet, whose coordinate
         at one point becomes the target (exact inputs: the tightest tolerances); else, from
         level 2 on, a new node at the level below,
         ``add`` or ``mul`` of a node two levels down with a constant, or, for an exact target
         (a kink, a special point), ``dot`` of that node weighted by 0 and a variable shifted by a
         constant. None if there is no way (the candidate is then rejected)."""
         rng = self.rng
-        if any(_near(v, target) for v in self.columns[ref.index]):
+        if any(there(v) if there is not None else _near(v, target) for v in self.columns[ref.index]):
             return ref
         if level < 2:
             if ref.index in self.used:

@@ -27,7 +27,7 @@ Nothing here imports ``random``: ``rng`` is anything with ``random()``,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 __all__ = ["Region", "between", "one_of", "default_regions", "unary_regions", "width_regions", "kink_regions",
@@ -46,12 +46,16 @@ class Region:
 
     ``width`` (n-ary rows only) is the range of argument counts the region
     draws, both ends included; ``contains`` is then about the count too.
+    ``value_arg`` names the argument that must be a Value for a bug there to
+    show (``x**y`` at y = 0 has slope 0 in x: only a Value exponent tells).
     """
 
     name: str
     contains: Callable[[Sequence[float]], bool]
     draw: Callable[[Any], tuple[float | None, ...]]
     width: tuple[int, int] | None = None
+    #: the argument the generator makes a Value (steered into the region), None: any one
+    value_arg: int | None = None
 
     def __repr__(self) -> str:
         return f"<region {self.name}>"
@@ -189,13 +193,14 @@ POW_REGIONS = (
            lambda rng: (-(10.0 ** rng.uniform(-3, 2)), float(rng.randint(-4, 5)))),
     Region("x = 0, y = 1", lambda xs: xs[0] == 0.0 and xs[1] == 1.0, lambda rng: (0.0, 1.0)),
     Region("x = 0, y > 1", lambda xs: xs[0] == 0.0 and xs[1] > 1.0, lambda rng: (0.0, one_of(2.0, 3.0, 1.5, 2.5)(rng))),
-    Region("y = 0", lambda xs: xs[1] == 0.0, lambda rng: (10.0 ** rng.uniform(-3, 3), 0.0)),  # x > 0: y may be a Value
+    Region("y = 0", lambda xs: xs[1] == 0.0, lambda rng: (one_of(0.5, 1.5, 2.0, 3.0, 10.0)(rng), 0.0), value_arg=1),
     *(Region(f"y = {k:g}", lambda xs, k=k: xs[1] == k, lambda rng, k=k: (_sym(-3, 3)(rng), k)) for k in (1.0, 2.0, 3.0)),
     Region("integer y < 0", lambda xs: xs[1] < 0.0 and _is_int(xs[1]),
            lambda rng: (_sym(-3, 3)(rng), float(rng.randint(-5, -1)))),
     Region("|x| large", lambda xs: abs(xs[0]) > 1e6, lambda rng: (10.0 ** rng.uniform(6, 100), eighths(rng, -2.0, 2.0))),
     Region("|x| tiny", lambda xs: 0.0 < abs(xs[0]) < 1e-6, lambda rng: (10.0 ** rng.uniform(-100, -6), eighths(rng, -2.0, 2.0))),
 )
+POW_REGIONS = tuple(r if r.value_arg is not None else replace(r, value_arg=0) for r in POW_REGIONS)  # a Value base
 EXP_REGIONS = (
     Region("x = 0", lambda xs: xs[0] == 0.0, lambda rng: (0.0,)),
     Region("|x| tiny", _abs_between(0.0, 1e-6), lambda rng: (_sym(-300, -6)(rng),)),
