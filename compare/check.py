@@ -324,7 +324,13 @@ def _exact_floats(graph: Value, exact_nodes: Sequence[Any]) -> set[int]:
     """ids of the op nodes whose float value is exactly their exact value: they carry no error (so
     the tolerance does not let a kink op's derivative jump at an argument exactly at its kink)."""
     return {id(node) for node, e in zip(topological(graph), exact_nodes)
-            if node.op is not None and sp.Rational(node.data) == e}
+            if node.op is not None and _equal(node.data, e)}
+
+
+def _equal(x: float, e: Any) -> bool:
+    """Whether a float is exactly an exact value (a Rational, or a Float of many digits: SymPy's
+    ``==`` says a Float is never a Rational, so compare the difference with 0)."""
+    return bool(e == sp.Rational(x)) if getattr(e, "is_Rational", False) else bool((sp.Rational(x) - e).is_zero)
 
 
 def _exact_nodes(graph: Value, point: Mapping[str, float], env: Mapping, forward: Sequence[sp.Symbol]) -> list:
