@@ -93,7 +93,7 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
         err[id(node)] = 0.0 if id(node) in exact else (u * (abs(node.data) + (k - 1) * spread) + k * UNDERFLOW
                          + sum(abs(dj) * ej for dj, ej in zip(d, es)))
         moved[id(node)] = _local_motion(node, xs, es, d, id(node) in exact)
-        if id(node) not in exact and not _linear(node, xs, es, d):  # first order does not hold: no bound
+        if id(node) not in exact and not _linear(node, xs, es, d, spread):  # first order does not hold: no bound
             return Bounds(math.inf, (math.inf,) * len(variables), (math.inf,) * len(variables))
 
     adjoint: dict[int, float] = {id(output): 1.0}
@@ -119,10 +119,10 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
     )
 
 
-def _linear(node: Value, xs: list[float], es: list[float], d: list[float]) -> bool:
+def _linear(node: Value, xs: list[float], es: list[float], d: list[float], spread: float) -> bool:
     """Whether the op is close to linear over its inputs' error bounds, as a first-order bound
     assumes: moving input ``j`` by ``e_j`` moves the output by ``d_j e_j`` to within half of
-    that (and rounding). Not so where an input's error spans a good part of a period (``tan``
+    that (and the roundings of both evaluations). Not so where an input's error spans a good part of a period (``tan``
     of 1e20 whose last bit is worth 1e4) or crosses a saturation: then no first-order bound
     holds, and the tolerance is infinite (the check cannot judge there)."""
     out = node.data
@@ -136,7 +136,7 @@ def _linear(node: Value, xs: list[float], es: list[float], d: list[float]) -> bo
                 moved = node.op.evaluate(shifted)
             except (ArithmeticError, ValueError):
                 continue  # the shifted input left the domain: nothing to compare
-            noise = 8 * UNIT_ROUNDOFF * (abs(out) + abs(moved)) + 4 * UNDERFLOW
+            noise = 8 * UNIT_ROUNDOFF * (abs(out) + abs(moved) + len(xs) * spread) + 4 * len(xs) * UNDERFLOW
             if abs(moved - out - d[j] * step) > 0.5 * abs(d[j]) * ej + noise:
                 return False
     return True
@@ -146,7 +146,7 @@ def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float],
     """How far each local derivative moves when each input moves by its error bound (and the
     output by its own rounding, unless it is known to be exact)."""
     motion = [0.0] * len(xs)
-    own = 0.0 if exact else UNIT_ROUNDOFF * abs(node.data) + UNDERFLOW  # rules read ``out``
+    own = 0.0 if exact or node.data == 0.0 else UNIT_ROUNDOFF * abs(node.data) + UNDERFLOW  # rules read ``out``
     for step in (own, -own):
         try:
             moved = _partials(node, xs, node.data + step)
