@@ -136,8 +136,9 @@ def _linear(node: Value, xs: list[float], es: list[float], d: list[float], sprea
                 moved = node.op.evaluate(shifted)
             except (ArithmeticError, ValueError):
                 continue  # the shifted input left the domain: nothing to compare
-            noise = 8 * UNIT_ROUNDOFF * (abs(out) + abs(moved) + len(xs) * spread) + 4 * len(xs) * UNDERFLOW
-            if abs(moved - out - d[j] * step) > 0.5 * abs(d[j]) * ej + noise:
+            taken = shifted[j] - xs[j]  # the step as rounded
+            noise = 8 * UNIT_ROUNDOFF * (abs(out) + abs(moved) + (len(xs) - 1) * spread) + 4 * len(xs) * UNDERFLOW
+            if abs(moved - out - d[j] * taken) > 0.5 * abs(d[j] * taken) + noise:
                 return False
     return True
 

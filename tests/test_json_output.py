@@ -33,7 +33,7 @@ RUNS = {
     "swell": ["swell", "--n", "5"],
     "train": ["train", "moons", "--hidden", "4", "--steps", "3", "--points", "20"],
     "train_symbolic": ["train", "sine", "--hidden", "4", "--steps", "3", "--points", "20", "--method", "symbolic"],
-    "selftest": ["selftest", "--per-op", "1"],
+    "selftest": ["selftest", "--n", "2", "--depth", "1..2"],
     "bench": ["bench", "--repeats", "1", "--chain", "1000", "--micrograd-repeats", "1"],
 }
 NOT_SEEDED = {"bench"}  # a measurement: bytes per node come from the allocator, not from a seed
