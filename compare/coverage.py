@@ -27,6 +27,9 @@ from toygrad import OPS, Value, topological
 
 __all__ = ["exercised", "coverage", "gaps", "err_over_tol"]
 
+#: verdicts whose AD is not held to the tolerance (no exact value, other side of a kink, no bound)
+_NOT_COMPARED = ("out-of-domain", "non-smooth", "undecided")
+
 
 def exercised(graph: Value) -> list[tuple[str, str]]:
     """The (op, region) pairs the op nodes of ``graph`` lie in at its current point, sorted, each once."""
@@ -55,7 +58,7 @@ def coverage(rows: Iterable[Mapping[str, Any]], ops: Sequence[str] | None = None
     counts: dict[tuple[str, str], int] = {}
     worst: dict[tuple[str, str], float] = {}
     for row in rows:
-        compared = row.get("verdict") != "out-of-domain" and bool(row.get("exact"))
+        compared = row.get("verdict") not in _NOT_COMPARED and bool(row.get("exact"))
         ratio = err_over_tol(row) if compared else None
         for op, region in row.get("regions") or ():
             key = (op, region)

@@ -127,6 +127,28 @@ def _coordinate(rng: random.Random, ops: Sequence[str]) -> float:
     return rng.choice((-1.0, 1.0)) * 10.0 ** rng.uniform(-9.0, 9.0)
 
 
+def _comfortable(op: Op, columns: Sequence[Sequence[float]], values: Sequence[float]) -> bool:
+    """``moderate`` functions only (for tests that hold results to fixed tolerances): values up to
+    1e3, local slopes between 1e-6 and 100 (or exactly 0), 5% away from kinks and domain edges."""
+    for xs, y in zip(zip(*columns), values):
+        if abs(y) > 1e3:
+            return False
+        try:
+            slopes = [abs(d) for d in op.partials(y, list(xs))]
+        except (ArithmeticError, ValueError):
+            return False
+        if any(0.0 < d < 1e-6 or d > 1e2 for d in slopes) or (op.arity == 1 and not op.kinks and max(slopes) == 0.0):
+            return False
+        for kink in op.kinks:
+            if abs(kink.value(xs) - kink.at) <= 0.05 * max(1.0, abs(kink.value(xs))):
+                return False
+        for i, x in enumerate(xs if op.arity is not None else ()):
+            for moved in (x - 0.05 * max(1.0, abs(x)), x + 0.05 * max(1.0, abs(x))):
+                if not op.domain.test(*xs[:i], moved, *xs[i + 1:]):
+                    return False
+    return True
+
+
 def _finite(x: float) -> bool:
     return -math.inf < x < math.inf
 
@@ -164,12 +186,15 @@ def generate(
     points: int = 3,
     width: int = 2,
     require: str | None = None,
+    moderate: bool = False,
 ) -> RandomFunction:
     """A random composite function, ``depth`` ops deep, over ``variables`` variables.
 
     Each level adds up to ``width`` nodes; an argument reuses an earlier node
     with probability ``share``; ops come from ``ops`` (names of the table).
-    ``require`` forces the op of the output node. The same arguments always
+    ``require`` forces the op of the output node. ``moderate`` keeps to the comfortable
+    slice (moderate inputs and constants, no steep, flat or kinked nodes, no aiming at
+    regions), for tests that hold results to fixed tolerances. The same arguments always
     give the same function.
     """
     if depth < 1:
@@ -184,16 +209,20 @@ def generate(
     if not ops:
         raise ValueError("ops must name at least one op")
     key = f"{seed}:{depth}:{index}:{variables}:{','.join(ops)}:{share}:{points}:{width}:{require}"
+    key += ":moderate" if moderate else ""
     rejected = 0
     for attempt in range(_TRIES):  # with ``require``, redraw the whole function until its output fits
         rng = random.Random(f"{key}:{attempt}" if attempt else key)
-        aims = (_tour(ops, depth, index) if require is None else None, _tour(ops, depth, 7 * index + 11))
-        sample, nodes, fitted, misses = _draw(rng, depth, variables, ops, share, points, width, require, aims)
+        aims = (None, None) if moderate else \
+            (_tour(ops, depth, index) if require is None else None, _tour(ops, depth, 7 * index + 11))
+        sample, nodes, fitted, misses = _draw(rng, depth, variables, ops, share, points, width, require, aims,
+                                              moderate)
         rejected += misses
         nodes = _prune(nodes, variables)
         if fitted and _gradient_finite(nodes, sample, variables):
             break
-    knobs = dict(variables=variables, ops=list(ops), share=share, points=points, width=width, require=require)
+    knobs = dict(variables=variables, ops=list(ops), share=share, points=points, width=width, require=require,
+                 moderate=moderate)
     names = tuple(f"x{i}" for i in range(variables))
     return RandomFunction(f"{seed}:{depth}:{index}", names, tuple(nodes), tuple(sample), rejected, knobs)
 
@@ -224,11 +253,13 @@ def _region(aim: tuple[str, str]) -> Region:
 
 
 def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], share: float, points: int,
-          width: int, require: str | None, aims: tuple = (None, None)) -> tuple[list, list, bool, int]:
+          width: int, require: str | None, aims: tuple = (None, None), moderate: bool = False
+          ) -> tuple[list, list, bool, int]:
     """One try: sample points, then nodes level by level; whether the output is the required op.
     ``aims`` are the (op, region) tried first for the output node and for the first node of level 1."""
-    sample = [tuple(_coordinate(rng, ops) for _ in range(variables)) for _ in range(points)]
-    state = _Drawing(rng, [[p[i] for p in sample] for i in range(variables)], ops, share, points)
+    sample = [tuple(round(rng.uniform(-2.0, 2.0), 3) if moderate else _coordinate(rng, ops) for _ in range(variables))
+              for _ in range(points)]
+    state = _Drawing(rng, [[p[i] for p in sample] for i in range(variables)], ops, share, points, moderate)
     rejected = 0
     fitted = True
     for level in range(1, depth + 1):
@@ -255,8 +286,10 @@ def _draw(rng: random.Random, depth: int, variables: int, ops: Sequence[str], sh
 class _Drawing:
     """The nodes drawn so far, their values at every sample point, and their levels (variables: 0)."""
 
-    def __init__(self, rng: random.Random, columns: list[list[float]], ops: Sequence[str], share: float, points: int):
+    def __init__(self, rng: random.Random, columns: list[list[float]], ops: Sequence[str], share: float, points: int,
+                 moderate: bool = False):
         self.rng, self.columns, self.ops, self.share, self.points = rng, columns, ops, share, points
+        self.moderate = moderate
         self.n_vars = len(columns)
         self.levels = [0] * self.n_vars
         self.nodes: list[tuple[str, tuple]] = []
@@ -273,12 +306,15 @@ class _Drawing:
         return self.columns[a.index] if isinstance(a, Ref) else [a] * self.points
 
     def _fits(self, op: Op, args: tuple) -> list[float] | None:
-        return _evaluate(op, [self._column(a) for a in args], [not isinstance(a, Ref) for a in args])
+        values = _evaluate(op, [self._column(a) for a in args], [not isinstance(a, Ref) for a in args])
+        if values is not None and self.moderate and not _comfortable(op, [self._column(a) for a in args], values):
+            return None
+        return values
 
     def try_node(self, op: Op, level: int, previous: list[int], region: Region | None = None) -> bool:
         """Draw one node of ``op`` at ``level``, aiming at ``region``, or at one of its regions most of
         the time; False if it does not fit. A steering node made for it at the level below goes with it."""
-        if region is None:
+        if region is None and not self.moderate:
             region = self.rng.choice(op.regions) if op.regions and self.rng.random() < _AIM else None
         mark = len(self.nodes)
         args = self._nary_args(op, region, level, previous) if op.arity is None else \
@@ -325,6 +361,8 @@ class _Drawing:
             return Ref(rng.choice(below))
         if r < self.share + 0.5 * (1 - self.share):
             return Ref(rng.randrange(self.n_vars))
+        if self.moderate:
+            return rng.choice(_CONSTANTS)
         if exponent:
             return float(rng.randint(-4, 4)) if rng.random() < 0.5 else eighths(rng)
         return _constant(rng)
