@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 from toygrad import Constant, Value, topological
 from toygrad.ops import Kink
 
-__all__ = ["Site", "sites", "side", "flip", "crossed", "kink_signs"]
+__all__ = ["Site", "sites", "side", "flip", "crossed", "kink_signs", "exact_at_kink"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,24 @@ def crossed(before: Sequence[Site], after: Sequence[Site]) -> str:
         if side(a.value, a.kink.at) != side(b.value, b.kink.at) or b.value == b.kink.at:
             return a.op
     return ""
+
+
+def exact_at_kink(graph: Value, graph_sites: Sequence[Site], exact_sides: Sequence[int | None]) -> set[int]:
+    """ids of the nodes known to carry no rounding error: the argument of a one-argument kink op
+    whose float and exact values both sit exactly at its kink (so they are equal), and that op's
+    output. The tolerance then cannot let the derivative jump across the kink there, and AD is
+    held to the convention.
+
+    >>> from toygrad import Value
+    >>> x = Value(0.5, label="x")
+    >>> g = (x - 0.5).relu()
+    >>> len(exact_at_kink(g, sites(g), [0]))
+    2
+    """
+    order = topological(graph)
+    kinked = [n for n in order if n.op is not None and n.op.kinks for _ in n.op.kinks]
+    out: set[int] = set()
+    for node, s, e in zip(kinked, graph_sites, exact_sides):
+        if e == 0 and s.value == s.kink.at and len(s.args) == 1 and isinstance(s.args[0], int):
+            out.update((id(order[s.args[0]]), id(node)))
+    return out

@@ -18,7 +18,7 @@ reverse-over-reverse differentiates.
 and by reverse mode (one sweep) as the number of inputs grows.
 
 >>> from compare.generate import generate
->>> [r["verdict"] for r in check_hessian(generate(seed=1, depth=3, index=2))]
+>>> [r["verdict"] for r in check_hessian(generate(seed=1, depth=3, index=2, moderate=True))]
 ['agree', 'agree', 'agree']
 """
 

@@ -72,14 +72,17 @@ def functions(
     variables: int | st.SearchStrategy[int] = 3,
     ops: Sequence[str] = DEFAULT_OPS,
     seeds: st.SearchStrategy[int] = st.integers(0, 2**16),
+    moderate: bool = False,
 ) -> st.SearchStrategy[RandomFunction]:
     """Random composite functions from :func:`compare.generate.generate`.
 
-    ``variables`` may be a number or a strategy; ``ops`` restricts the op mix.
+    ``variables`` may be a number or a strategy; ``ops`` restricts the op mix;
+    ``moderate`` keeps to well-conditioned functions (for fixed tolerances).
     """
     counts = variables if isinstance(variables, st.SearchStrategy) else st.just(variables)
     return st.builds(
-        lambda seed, depth, index, n: generate(seed=seed, depth=depth, index=index, variables=n, ops=ops),
+        lambda seed, depth, index, n: generate(seed=seed, depth=depth, index=index, variables=n, ops=ops,
+                                               moderate=moderate),
         seeds, st.integers(min_depth, max_depth), st.integers(0, 1000), counts,
     )
 

@@ -60,6 +60,7 @@ from .generate import RandomFunction
 from .ground_truth import TREE_LIMIT, Truth, derive, record
 from .replay import Replay
 from .subjects import FormulaSubject, GraphSubject, Subject, SympySubject
+from .coverage import exercised
 from .tolerance import SAFETY, error_bounds
 
 __all__ = ["Check", "Policy", "check_function", "iter_checks", "verdict", "VERDICTS", "relative_error", "TREE_LIMIT",
@@ -138,6 +139,8 @@ class Check:
     value_ball: dict[str, Any] | None = None
     certified: bool = False
     ops: list[str] = field(default_factory=list)
+    #: the (op, region) pairs of the op table's regions (``toygrad.regions``) this check exercised
+    regions: list[list[str]] = field(default_factory=list)
     sizes: dict[str, int | None] = field(default_factory=dict)
     times: dict[str, float] = field(default_factory=dict)
 
@@ -229,7 +232,7 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     result = Check(
         subject.id, text, point, "agree", ground_truth=truth.mode, backend=truth.backend.name,
         ops=sorted({n.op.name for n in topological(graph) if n.op is not None}),
-        sizes=dict(truth.sizes), times=dict(truth.times),
+        regions=[list(pair) for pair in exercised(graph)], sizes=dict(truth.sizes), times=dict(truth.times),
     )
 
     # automatic: build and differentiate, as a user would
@@ -268,6 +271,16 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     result.ball = [record(balls[n], tol[n]) if n in balls else _ZERO for n in names]
     result.value_exact = exact.value.mid
     result.value_ball = record(exact.value, value_tol)
+    here = kinks.sites(graph)
+    exact_nodes = kinks.exact_at_kink(graph, here, exact.sides)
+    if exact_nodes:  # an argument exactly at its kink carries no error: the convention is held to its tolerance
+        bounds = error_bounds(graph, wrt, exact=exact_nodes)
+        tolerance = [widen * t for t in bounds.gradient_tolerance()]
+        value_tol = widen * bounds.value_tolerance()
+        tol = dict(zip([v.label for v in wrt], tolerance))
+        result.tolerance = [tol.get(n, 0.0) for n in names]
+        result.ball = [record(balls[n], tol[n]) if n in balls else _ZERO for n in names]
+        result.value_ball = record(exact.value, value_tol)
     result.certified = all(b["status"] == "certified" for b in [*result.ball, result.value_ball])
 
     # float symbolic: the compiled derivative
@@ -283,7 +296,6 @@ def _check_point(subject: Subject, text: str, graph: Value, wrt: list[Value], po
     # finite differences of the engine's forward pass, with their error estimate
     broken = contract_violation(g, names, result.tolerance)
     t = time.perf_counter()
-    here = kinks.sites(graph)
     try:
         estimates, crossed = _differences(subject, graph, names, wrt, xs, here, policy)
     except DomainError as exc:
@@ -360,7 +372,7 @@ def _off(measured: float, ball: dict[str, Any], tolerance: float) -> str:
 def _fd_excluded(here, crossed: str, left_domain: str) -> str:
     """Why the finite difference cannot vote at this point, or ''."""
     if any(s.value == s.kink.at for s in here):
-        return "a kink op sits exactly at its kink (AD and the CAS agree there by convention)"
+        return "a kink op sits exactly at its kink (the derivative there is a convention, which AD must follow)"
     if crossed:
         return f"the finite-difference step crosses the kink of {crossed}"
     if left_domain:
@@ -428,8 +440,6 @@ def verdict(r: Check) -> tuple[str, str]:
             f"the tolerance of the forward value ({value_tol:.3g}) is not finite or exceeds the value's size "
             f"({_g(r.value_scale)}): rounding may have taken every digit here, so agreement proves nothing"
         )
-    if r.fd_excluded:
-        return "non-smooth", r.fd_excluded
     loose = [(f"d/d{n}", b) for n, b in zip(r.point, r.ball) if b["status"] != "certified"]
     if r.value_ball["status"] != "certified":
         loose.append(("value", r.value_ball))
@@ -437,6 +447,8 @@ def verdict(r: Check) -> tuple[str, str]:
         what, b = loose[0]
         return "undecided", (f"the exact {what} is not certified: its ball is {b['rad']:.3g} wide at {b['prec']} "
                              "bits, more than a thousandth of the tolerance (or a node needed evalf)")
+    if r.fd_excluded:  # AD was held to the exact derivative (at a kink, under the convention); the FD cannot vote
+        return "agree", ""
     steps = r.fd_step or [math.nan] * len(r.fd)
     for n, d, e, t, h in zip(r.point, r.fd, r.exact, r.fd_tolerance, steps):
         if not abs(d - e) <= t:

@@ -31,13 +31,16 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection, Sequence
 
 from toygrad import Constant, Value, topological
 
-__all__ = ["Bounds", "error_bounds", "err_over_tol", "UNIT_ROUNDOFF", "SAFETY"]
+__all__ = ["Bounds", "error_bounds", "err_over_tol", "UNIT_ROUNDOFF", "UNDERFLOW", "SAFETY"]
 
 UNIT_ROUNDOFF = sys.float_info.epsilon / 2
+#: the absolute error of a rounding into the subnormal range (the smallest subnormal): every rounding
+#: is ``v (1 + d) + e`` with |d| <= u and |e| <= UNDERFLOW, so results near 1e-310 keep a bound
+UNDERFLOW = 2.0 ** -1074
 SAFETY = 16.0
 _RULE_ROUNDINGS = 4
 
@@ -52,7 +55,7 @@ class Bounds:
     value_magnitude: float = 0.0  # sum over paths of |products of local derivatives| times |input|
 
     def gradient_tolerance(self) -> tuple[float, ...]:
-        return tuple(SAFETY * (r + UNIT_ROUNDOFF * m) for r, m in zip(self.gradient, self.magnitude))
+        return tuple(SAFETY * (r + UNIT_ROUNDOFF * m + UNDERFLOW) for r, m in zip(self.gradient, self.magnitude))
 
     def value_tolerance(self) -> float:
         return SAFETY * self.value
@@ -80,8 +83,11 @@ def _partials(node: Value, xs: Sequence[float], out: float) -> list[float]:
     return [float(d) for d in node.op.partials(out, list(xs), wrt)]
 
 
-def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
-    """Bounds for the float value and gradient of ``output`` at the graph's current point."""
+def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[int] = ()) -> Bounds:
+    """Bounds for the float value and gradient of ``output`` at the graph's current point.
+
+    ``exact`` holds the ids of nodes known to carry no error (their float value is their exact
+    value, as the check finds for the argument of a kink op that sits exactly at its kink)."""
     u = UNIT_ROUNDOFF
     order = topological(output)
     err: dict[int, float] = {}
@@ -102,10 +108,11 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
         local[id(node)] = d
         # u is applied before the products, so a bound stays finite wherever the values are
         spread = sum(u * abs(dj) * abs(xj) for dj, xj in zip(d, xs)) if len(xs) > 1 else 0.0
-        err[id(node)] = u * abs(node.data) + spread + sum(_times(dj, ej) for dj, ej in zip(d, es))
+        err[id(node)] = 0.0 if id(node) in exact else (u * abs(node.data) + spread + len(xs) * UNDERFLOW
+                                                       + sum(_times(dj, ej) for dj, ej in zip(d, es)))
         size[id(node)] = sum(_times(dj, abs(a.data) if a.__class__ is Constant else size[id(a)])
                              for dj, a in zip(d, node.args))
-        moved[id(node)] = _local_motion(node, xs, es, d)
+        moved[id(node)] = _local_motion(node, xs, es, d, id(node) in exact)
 
     adjoint: dict[int, float] = {id(output): 1.0}
     adj_err: dict[int, float] = {id(output): 0.0}
@@ -122,7 +129,7 @@ def error_bounds(output: Value, variables: Sequence[Value]) -> Bounds:
             key = id(arg)
             adjoint[key] = adjoint.get(key, 0.0) + _times(a, dj)
             adj_err[key] = (adj_err.get(key, 0.0) + _times(r, dj) + _times(a, mj)
-                            + _RULE_ROUNDINGS * _times(u * a, dj))
+                            + _RULE_ROUNDINGS * (_times(u * a, dj) + UNDERFLOW))
     return Bounds(
         err[id(output)],
         tuple(adj_err.get(id(v), 0.0) for v in variables),
@@ -138,10 +145,11 @@ def _times(scale: float, x: float) -> float:
     return abs(scale) * abs(x)
 
 
-def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float]) -> list[float]:
-    """How far each local derivative moves when each input moves by its error bound."""
+def _local_motion(node: Value, xs: list[float], es: list[float], d: list[float], exact: bool = False) -> list[float]:
+    """How far each local derivative moves when each input moves by its error bound (and the
+    output by its own rounding, unless it is known to be exact)."""
     motion = [0.0] * len(xs)
-    own = UNIT_ROUNDOFF * abs(node.data)  # the op's own rounding moves ``out``, which rules read
+    own = 0.0 if exact or node.data == 0.0 else UNIT_ROUNDOFF * abs(node.data) + UNDERFLOW  # rules read ``out``
     for step in (own, -own):
         try:
             moved = _partials(node, xs, node.data + step)

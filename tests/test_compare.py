@@ -114,15 +114,15 @@ def test_rule_off_by_one_part_in_a_million_is_caught():
     assert after.verdict == "disagree" and "d/dx" in after.reason
 
 
-def test_kink_at_zero_is_non_smooth_and_ad_matches_convention():
+def test_kink_at_zero_is_checked_under_the_convention_and_fd_does_not_vote():
     [c] = _checks_of("relu(x) + abs(x) * y", [0.0, 2.0])
-    assert c.verdict == "non-smooth"
+    assert c.verdict == "agree" and "kink" in c.fd_excluded
     assert c.ad == c.exact  # the conventions relu'(0) = abs'(0) = 0 agree exactly
 
 
-def test_finite_difference_step_across_a_kink_is_non_smooth():
+def test_finite_difference_step_across_a_kink_does_not_vote():
     [c] = _checks_of("relu(x - 1) * y", [1.0 + 1e-9, 2.0])
-    assert c.verdict == "non-smooth" and "kink" in c.reason
+    assert c.verdict == "agree" and "crosses the kink" in c.fd_excluded
 
 
 def test_out_of_domain_point():
@@ -140,7 +140,7 @@ def test_ill_conditioned_cancellation_widens_the_tolerance_and_still_agrees():
 
 def test_finite_difference_leaving_the_domain_is_explained():
     [c] = _checks_of("log(x) * y", [1e-7, 2.0])
-    assert c.verdict == "non-smooth" and "leaves the domain" in c.reason
+    assert c.verdict == "agree" and "leaves the domain" in c.fd_excluded
 
 
 def test_tolerance_scales_with_conditioning():
@@ -163,7 +163,7 @@ def test_sweep_gives_the_same_rows_with_a_process_pool():
     with executor_for(2) as pool:
         pooled = run_sweep(tasks, executor=pool).rows
     strip = lambda rows: [{k: v for k, v in r.items() if k != "times"} for r in rows]  # noqa: E731
-    assert strip(inline) == strip(pooled)
+    assert repr(strip(inline)) == repr(strip(pooled))  # repr: a NaN (a step out of the domain) equals itself
 
 
 def test_sweep_resumes_without_redoing_finished_tasks():

@@ -11,21 +11,21 @@ from toygrad import OPS, Value, apply, grad, jvp, variables
 from toygrad import hessian as toygrad_hessian
 
 
-@given(functions(max_depth=5))
+@given(functions(max_depth=5, moderate=True))
 def test_ad_gradient_equals_exact_symbolic_gradient_within_policy(f):
     for c in check_function(f):
         assert c.verdict == "agree", (f.id, c.point, c.reason)
         assert all(abs(a - e) <= t for a, e, t in zip(c.ad, c.exact, c.tolerance))
 
 
-@given(functions(max_depth=5))
+@given(functions(max_depth=5, moderate=True))
 def test_finite_differences_are_close_where_the_function_is_smooth(f):
     for c in check_function(f):
         assert c.verdict == "agree"  # the point is smooth: no kink in the step, inside the domain
         assert c.error_fd <= 1e-3, (f.id, c.point, c.error_fd)  # relative to the gradient's scale
 
 
-@given(function_points(max_depth=6))
+@given(function_points(max_depth=6, moderate=True))
 def test_to_sympy_value_equals_engine_forward_value(fp):
     f, point = fp
     g = f.build(point)
@@ -33,7 +33,7 @@ def test_to_sympy_value_equals_engine_forward_value(fp):
     assert float(exact) == pytest.approx(g.data, rel=1e-12, abs=1e-12)
 
 
-@given(functions(max_depth=4))
+@given(functions(max_depth=4, moderate=True))
 def test_hessian_is_symmetric_and_equals_exact_symbolic_hessian(f):
     for row in check_hessian(f):
         assert row["verdict"] == "agree", (f.id, row["point"], row["reason"])
@@ -44,7 +44,7 @@ def test_hessian_is_symmetric_and_equals_exact_symbolic_hessian(f):
                 assert abs(h[i][j] - h[j][i]) <= tol[i][j] + tol[j][i]
 
 
-@given(function_points(max_depth=5))
+@given(function_points(max_depth=5, moderate=True))
 def test_jvp_equals_gradient_dotted_with_tangent(fp):
     f, point = fp
     g = f.build(point)

@@ -47,6 +47,8 @@ import operator
 from itertools import islice
 from typing import Any, Callable, Mapping, Sequence
 
+from .regions import (EXP_REGIONS, KINKED, LOG_REGIONS, POW_REGIONS, TAN_REGIONS, TERMS, kink_regions, saturating,
+                      unary_regions, width_regions)
 from .rows import ATOM, EVERYWHERE_TEXT, Domain, DomainError, Kink, Op, Syntax, everywhere
 
 __all__ = ["Op", "Domain", "Kink", "Syntax", "OPS", "UNARY", "BINARY", "NARY", "DomainError", "ATOM"]
@@ -195,7 +197,7 @@ _ROWS: list[Op] = [
               lambda g, out, x, y: g * out * log(x)),
        grad_domain=(None, Domain("x > 0 when the exponent is a Value (d/dy x**y = x**y log x)",
                                  lambda x, y: x > 0.0, ((),))),
-       syntax=Syntax("{0}**{1}", 40, (41, 30)),
+       syntax=Syntax("{0}**{1}", 40, (41, 30)), regions=POW_REGIONS,
        doc="x ** y; a Value exponent needs x > 0, a constant one follows math.pow"),
     # ------------------------------------------------------------- unary
     Op("neg", 1, operator.neg, lambda sp, x: -x, everywhere(1),
@@ -204,54 +206,55 @@ _ROWS: list[Op] = [
     Op("exp", 1, math.exp, lambda sp, x: sp.exp(x),
        everywhere(1),
        rules=(lambda g, out, x: g * out,),
-       method="exp"),
+       method="exp", regions=EXP_REGIONS),
     Op("log", 1, math.log, lambda sp, x: sp.log(x),
        Domain("x > 0", lambda x: x > 0.0, (((0.05, 10.0),),)),
        rules=(lambda g, out, x: g / x,),
-       method="log"),
+       method="log", regions=LOG_REGIONS),
     Op("sin", 1, math.sin, lambda sp, x: sp.sin(x), everywhere(1, -4.0, 4.0),
        rules=(lambda g, out, x: g * cos(x),),
-       method="sin"),
+       method="sin", regions=unary_regions(15)),
     Op("cos", 1, math.cos, lambda sp, x: sp.cos(x), everywhere(1, -4.0, 4.0),
        rules=(lambda g, out, x: -g * sin(x),),
-       method="cos"),
+       method="cos", regions=unary_regions(15)),
     Op("tan", 1, _tan, lambda sp, x: sp.tan(x),
        Domain("cos(x) != 0", lambda x: math.cos(x) != 0.0, (((-1.3, 1.3),),)),
        rules=(lambda g, out, x: g * (1.0 + out * out),),
-       method="tan"),
+       method="tan", regions=TAN_REGIONS),
     Op("tanh", 1, math.tanh, lambda sp, x: sp.tanh(x), everywhere(1),
        # 1 - tanh(x)**2 = 4 sigmoid(2x) sigmoid(-2x), with no cancellation where tanh saturates
        rules=(lambda g, out, x: 4.0 * g * sigmoid(2.0 * x) * sigmoid(-2.0 * x),),
-       method="tanh"),
+       method="tanh", regions=saturating(5.0, 19.0, 300.0)),
     Op("sigmoid", 1, _sigmoid, lambda sp, x: 1 / (1 + sp.exp(-x)), everywhere(1, -5.0, 5.0),
        # sigmoid(-x) for 1 - sigmoid(x): full relative accuracy where the op saturates
        rules=(lambda g, out, x: g * out * sigmoid(-x),),
-       method="sigmoid"),
+       method="sigmoid", regions=saturating(5.0, 37.0, 300.0)),
     Op("relu", 1, _relu, lambda sp, x: sp.Max(0, x), _AWAY_FROM_KINK,
        rules=(lambda g, out, x: g * step(x),),
        kinks=(Kink(0, 0.0, 0.0, "relu'(0) = 0"),),
-       method="relu"),
+       method="relu", regions=KINKED),
     Op("sqrt", 1, math.sqrt, lambda sp, x: sp.sqrt(x),
        Domain("x >= 0", lambda x: x >= 0.0, (((0.05, 10.0),),)),
        rules=(lambda g, out, x: g / (2.0 * out),),
-       method="sqrt", doc="defined at 0, but its derivative is not"),
+       method="sqrt", regions=unary_regions(300, negative=False, zero=False), doc="defined at 0, but its derivative is not"),
     # Max(x, -x), not Abs(x): SymPy differentiates Abs of an expression it cannot
     # prove real (log(x), say) into a form that is 0/0 where that expression is 0.
     Op("abs", 1, math.fabs, lambda sp, x: sp.Max(x, -x), _AWAY_FROM_KINK,
        rules=(lambda g, out, x: g * sign(x),),
        kinks=(Kink(0, 0.0, 0.0, "abs'(0) = 0"),),
-       method="abs"),
+       method="abs", regions=KINKED),
     # ------------------------------------------------------------- fused n-ary
     Op("sum", None, _sum, lambda sp, *xs: sp.Add(*xs), everywhere(1),
-       vjp=_sum_vjp, nary=(1, 1), syntax=Syntax("sum({})", ATOM, ()),
+       vjp=_sum_vjp, nary=(1, 1), syntax=Syntax("sum({})", ATOM, ()), regions=width_regions(TERMS),
        doc="x1 + x2 + ... as one node"),
     Op("dot", None, _dot, _dot_sympy, everywhere(1),
-       vjp=_dot_vjp, nary=(2, 2), syntax=Syntax("dot({})", ATOM, ()),
+       vjp=_dot_vjp, nary=(2, 2), syntax=Syntax("dot({})", ATOM, ()), regions=width_regions(TERMS, per=2),
        doc="w1*x1 + ... + wn*xn as one node; arguments are w1..wn, x1..xn"),
     # a relu neuron as one node: half the nodes of a relu MLP (benchmarks/engine.py)
     Op("relu_dot", None, _relu_dot, _relu_dot_sympy, everywhere(1),
        vjp=_relu_dot_vjp, nary=(2, 2), syntax=Syntax("relu_dot({})", ATOM, ()),
        kinks=(Kink(None, 0.0, 0.0, "relu_dot' = 0 where the dot product is 0", of=_dot),),
+       regions=width_regions(TERMS, per=2) + kink_regions(of=_dot),
        doc="relu(w1*x1 + ... + wn*xn) as one node: a relu neuron"),
 ]
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from .regions import Region, default_regions
+
 __all__ = ["Op", "Domain", "Kink", "Syntax", "DomainError", "everywhere", "EVERYWHERE_TEXT", "ATOM"]
 
 class DomainError(ValueError):
@@ -128,6 +130,8 @@ class Op:
     #: per argument: where the derivative with respect to that argument exists,
     #: checked when the argument is a variable (``x ** y`` needs ``x > 0``)
     grad_domain: tuple[Domain | None, ...] | None = None
+    #: how the domain divides for testing (:mod:`toygrad.regions`); empty: a default from the domain
+    regions: tuple[Region, ...] = ()
     doc: str = ""
 
     def __post_init__(self):
@@ -146,6 +150,17 @@ class Op:
             raise TypeError(f"op {self.name!r} of arity {self.arity} takes no nary=(least, multiple)")
         if self.syntax is None:
             object.__setattr__(self, "syntax", Syntax(self.name + "({0})", ATOM, (0,)))
+        if not self.regions:
+            object.__setattr__(self, "regions", default_regions(self.arity, self.domain.test))
+
+    def regions_at(self, xs: Sequence[float]) -> list[str]:
+        """The names of the regions a call with float arguments ``xs`` lies in.
+
+        >>> from toygrad.ops import OPS
+        >>> OPS["relu"].regions_at([0.0])
+        ['at kink']
+        """
+        return [r.name for r in self.regions if r.contains(xs)]
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"

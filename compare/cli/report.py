@@ -18,6 +18,7 @@ from symbolic import backend as get_backend
 from toygrad import OPS
 
 from .. import second_order
+from ..coverage import coverage, gaps
 from . import swell as swellcmd
 from . import train as traincmd
 from .sections import TITLES
@@ -27,7 +28,7 @@ from ..schema import validate, verdict_counts, verdict_key
 from .files import RULE, output_path
 from .output import (
     add_backend_option,
-    add_output_options, caption, counter, document, int_in, read_json, records, verdict_columns,
+    add_output_options, caption, counter, document, int_in, read_json, records, table, verdict_columns,
     write_json,
 )
 from ..sweep import executor_for, make_tasks, run_sweep
@@ -142,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
             "agreement_by_depth": agreement_by_depth(functions),
             "agreement_by_op": agreement_by_op(functions, ops),
             "cost_by_depth": cost_by_depth(functions),
+            "coverage": coverage(rows, ops),
         })
         out += [
             caption(f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
@@ -161,6 +163,9 @@ def run(args: argparse.Namespace) -> int:
                     f"sizes counted by {backend})", w),
             records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if functions else ["depth"],
                     args.format, w),
+            "",
+            caption(TITLES["coverage"], w),
+            coverage_table(tables["coverage"], args.format, w),
         ]
         if result.complete:
             stopped_in = "the swell section"
@@ -205,8 +210,14 @@ def run(args: argparse.Namespace) -> int:
         "certified": verdict_counts([r for r in rows if r.get("certified")]),
         "second_order_verdicts": verdict_counts(second),
         "passed": not disagreements and not disagreements_in_training and result.complete and not stopped_in,
+        "coverage_gaps": gaps(tables["coverage"]) if "coverage" in tables else [],
     }
     out += ["", caption(_summary(summary, sweep_seconds, result.complete), w)]
+    if "coverage" in tables:
+        out.append(caption(f"Coverage gaps: no check reached {'; '.join(summary['coverage_gaps'])}."
+                           if summary["coverage_gaps"] else
+                           f"Coverage: every one of the {len(tables['coverage'])} regions of the selected ops was "
+                           "reached.", w))
     data = document("report", settings, complete=result.complete, pending=result.pending, summary=summary,
                     tables=tables, training=training, disagreements=disagreements, functions=functions,
                     sweep_seconds=sweep_seconds)
@@ -379,6 +390,17 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "functions_per_second": len(fs) / total if total else None,
         })
     return out
+
+
+def coverage_table(entries: list[dict[str, Any]], fmt: str, width: int) -> str:
+    """The op x region table: one line per op, its regions side by side as ``region: checks (worst err/tol)``."""
+    by_op: dict[str, list[str]] = {}
+    for e in entries:
+        worst = "-" if e["worst_err_over_tol"] is None else f"{e['worst_err_over_tol']:.2g}"
+        cell = f"{e['region']}: {e['checks']} ({worst})" if e["checks"] else f"{e['region']}: GAP"
+        by_op.setdefault(e["op"], []).append(cell)
+    return table([[op, "; ".join(cells)] for op, cells in by_op.items()], ["op", "region: checks (worst err/tol)"],
+                 fmt, width)
 
 
 def _summary(summary: dict[str, Any], seconds: float, complete: bool) -> str:

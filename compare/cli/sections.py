@@ -24,6 +24,8 @@ TITLES = {
     "second_order_by_depth": "Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
                              "gradient, against the exact Hessian; first derivatives by forward and by reverse "
                              "mode against the exact ones",
+    "coverage": "Coverage: the checks that exercised each region of each op (toygrad.regions), and their worst "
+                "err/tol; GAP where no check reached it",
     "crossover": "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
 }
 
