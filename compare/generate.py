@@ -254,6 +254,18 @@ def _tour(ops: Sequence[str], depth: int, index: int) -> tuple[str, str]:
     return pairs[(index + 37 * (depth - 1)) % len(pairs)]
 
 
+def aiming_at(op: str, region: str, depth: int, k: int = 0, ops: Sequence[str] = DEFAULT_OPS) -> int:
+    """The ``k``-th index whose function (without ``require``) aims its output node at ``region`` of ``op``
+    first (see :func:`generate`).
+
+    >>> i = aiming_at("relu", "at kink", depth=2)
+    >>> _tour(DEFAULT_OPS, 2, i)
+    ('relu', 'at kink')
+    """
+    pairs = [(name, r.name) for name in ops for r in OPS[name].regions]
+    return (pairs.index((op, region)) - 37 * (depth - 1)) % len(pairs) + k * len(pairs)
+
+
 def _region(aim: tuple[str, str]) -> Region:
     return next(r for r in OPS[aim[0]].regions if r.name == aim[1])
 

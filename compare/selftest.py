@@ -46,7 +46,7 @@ from toygrad.regions import Region
 from toygrad.sweep import planted
 
 from .contract import contract_violation
-from .generate import generate
+from .generate import aiming_at, generate
 from .three_way import check_function
 
 __all__ = ["Mutant", "mutants", "baseline", "caught_by", "run_mutants", "SCALE"]
@@ -54,8 +54,8 @@ __all__ = ["Mutant", "mutants", "baseline", "caught_by", "run_mutants", "SCALE"]
 SCALE = 1 + 1e-6
 #: region mutants: the rules wrong by these factors, only inside one region
 REGION_SCALES = (1 + 1e-3, 1 + 1e-9)
-#: at most this many more functions around an op, to exercise each of its regions
-REGION_TRIES = 30
+#: the verdicts whose AD gradient agrees with the exact one (``fd-off``: only the finite difference is off)
+JUDGED = ("agree", "fd-off")
 
 
 @dataclass(frozen=True)
@@ -296,8 +296,9 @@ def _same(items: Iterable[Any], **_: Any) -> Iterable[Any]:
 
 
 def baseline(seed: int, per_op: int, progress: Callable[..., Iterable] = _same,
-             backend: str | None = None) -> list[tuple[Any, Any]]:
-    """(function, check) pairs with the table intact: the ground truth for every mutant.
+             backend: str | None = None, per_region: int = 4) -> list[tuple[Any, Any]]:
+    """(function, check) pairs with the table intact: the ground truth for every mutant:
+    ``per_op`` functions around each op, and ``per_region`` aimed at each region of each op.
 
     ``progress`` wraps the loop over functions (the CLI passes a progress bar);
     ``backend`` derives the ground truth (see :func:`compare.three_way.check_function`).
@@ -309,18 +310,12 @@ def baseline(seed: int, per_op: int, progress: Callable[..., Iterable] = _same,
             functions.append(generate(seed, depth=2 + i % 2, index=k * per_op + i, require=name))
     for f in progress(functions, desc="ground truth"):
         for c in check_function(f, backend=backend):
-            if c.verdict == "agree":
+            if c.verdict in JUDGED:
                 pairs.append((f, c))
-    reached = {tuple(p) for _, c in pairs for p in c.regions}
-    for k, name in enumerate(OPS):  # more functions around an op until every region of it is exercised
-        for i in range(per_op, per_op + REGION_TRIES):
-            if all((name, r.name) in reached for r in OPS[name].regions):
-                break
-            f = generate(seed, depth=2 + i % 2, index=k * (per_op + REGION_TRIES) + i, require=name)
-            for c in check_function(f, backend=backend):
-                if c.verdict == "agree":
-                    pairs.append((f, c))
-                    reached.update(tuple(p) for p in c.regions)
+    aimed = [generate(seed, depth=2 + k % 2, index=aiming_at(name, region.name, 2 + k % 2, k // 2))
+             for name in OPS for region in OPS[name].regions for k in range(per_region)]
+    for f in progress(aimed, desc="aimed at regions"):  # every region, through a variable (not a constant)
+        pairs += [(f, c) for c in check_function(f, backend=backend) if c.verdict in JUDGED]
     return pairs
 
 

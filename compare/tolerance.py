@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import sys
+from fractions import Fraction
 from dataclasses import dataclass
 from typing import Collection, Sequence
 
@@ -94,11 +95,15 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
     size: dict[int, float] = {}
     local: dict[int, list[float]] = {}
     moved: dict[int, list[float]] = {}
+    exact = set(exact)
     for node in order:
         if node.op is None:
             err[id(node)] = 0.0
             size[id(node)] = abs(node.data)
+            exact.add(id(node))
             continue
+        if _exact_rational(node, exact):
+            exact.add(id(node))
         xs = [a.data for a in node.args]
         es = [0.0 if a.__class__ is Constant else err[id(a)] for a in node.args]
         try:
@@ -136,6 +141,35 @@ def error_bounds(output: Value, variables: Sequence[Value], exact: Collection[in
         tuple(adjoint.get(id(v), 0.0) for v in variables),
         size[id(output)],
     )
+
+
+#: ops whose exact result is a rational function of their arguments, computed by :func:`_rational`
+_RATIONAL = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b, "neg": lambda a: -a, "sum": lambda *a: sum(a),
+    "dot": lambda *a: sum(x * y for x, y in zip(a[: len(a) // 2], a[len(a) // 2:])),
+}
+
+
+def _exact_rational(node: Value, exact: set[int]) -> bool:
+    """Whether a node of a rational op (add, sub, mul, div, neg, sum, dot) whose arguments are all
+    exact (variables, constants, nodes found exact) rounded to nothing: its float is its exact value
+    (``x * 2**k``, a Sterbenz subtraction), so it carries no error.
+
+    >>> from toygrad import Value
+    >>> x = Value(0.75, label="x")
+    >>> _exact_rational(x * 4.0, {id(x)}), _exact_rational(x / 10.0, {id(x)})
+    (True, False)
+    """
+    rule = _RATIONAL.get(node.op.name)
+    if rule is None or not math.isfinite(node.data):
+        return False
+    if not all(a.__class__ is Constant or id(a) in exact for a in node.args):
+        return False
+    try:
+        return rule(*[Fraction(a.data) for a in node.args]) == Fraction(node.data)
+    except (ArithmeticError, ValueError, OverflowError):
+        return False
 
 
 def _times(scale: float, x: float) -> float:

@@ -81,8 +81,10 @@ def test_parse_id_says_what_it_expects():
 
 def test_correct_engine_agrees_on_a_sweep():
     rows = run_sweep(make_tasks(seed=5, depths=range(1, 6), n=6)).rows
-    assert rows and {r["verdict"] for r in rows} <= {"agree", "non-smooth"}
-    assert sum(r["verdict"] == "agree" for r in rows) >= 0.9 * len(rows)
+    # the generator aims at every region (huge, tiny, saturated, next to poles): a correct engine never
+    # disagrees there, though the finite difference may be off or the tolerance too wide to judge
+    assert rows and "disagree" not in {r["verdict"] for r in rows}
+    assert sum(r["verdict"] == "agree" for r in rows) >= 0.6 * len(rows)
 
 
 def test_check_reports_every_method_time_and_size():
