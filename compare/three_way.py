@@ -403,7 +403,8 @@ def verdict(r: Check) -> tuple[str, str]:
     ...               ball=[ball], value_ball=ball))[0]
     'disagree'
     >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
-    ...               ad=[2.0], exact=[1.0], tolerance=[float("inf")], fd=[1.0], fd_tolerance=[1e-9]))[0]
+    ...               ad=[2.0], exact=[1.0], tolerance=[float("inf")], fd=[1.0], fd_tolerance=[1e-9],
+    ...               ball=[ball], value_ball=ball))[0]
     'undecided'
     """
     if r.kink_flipped:
