@@ -17,15 +17,16 @@ tasks can be handed back in (``done``) to resume an interrupted sweep.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import signal
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .check import check_function
+from .executors import Runner, InlineRunner, as_runner, worker_signals
 from .generate import DEFAULT_OPS, generate
 from .cli.output import progress as progress_bar
 from .second_order import check_hessian
+from .store import Store
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]
 
@@ -55,9 +56,35 @@ def make_tasks(
     ops: Sequence[str] = DEFAULT_OPS,
     points: int = 3,
     order: int = 1,
-) -> list[Task]:
+) -> "Tasks":
     """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode."""
-    return [Task(seed, d, i, variables, tuple(ops), points, order) for d in depths for i in range(n)]
+    return Tasks(seed, tuple(depths), n, variables, tuple(ops), points, order)
+
+
+class Tasks(Sequence[Task]):
+    """The tasks of a sweep, made when asked for: a sweep of 10^7 functions holds no list of them.
+
+    >>> tasks = make_tasks(seed=0, depths=[1, 2], n=3)
+    >>> len(tasks), tasks[4].id, [t.id for t in tasks[-2:]]
+    (6, '0:2:1', ['0:2:1', '0:2:2'])
+    """
+
+    def __init__(self, seed: int, depths: tuple[int, ...], n: int, variables: int, ops: tuple[str, ...],
+                 points: int, order: int) -> None:
+        self._args = (seed, depths, n, variables, ops, points, order)
+
+    def __len__(self) -> int:
+        return len(self._args[1]) * self._args[2]
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(f"task {k} of a sweep of {len(self)}")
+        seed, depths, n, variables, ops, points, order = self._args
+        return Task(seed, depths[k // n], k % n, variables, ops, points, order)
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -92,24 +119,25 @@ class InlineExecutor(cf.Executor):
         return future
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
 def executor_for(workers: int) -> cf.Executor:
     """In-process for one worker, a process pool for more (its workers leave Ctrl-C to the parent)."""
     if workers <= 1:
         return InlineExecutor()
-    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=worker_signals)
 
 
 @dataclass
 class SweepResult:
-    """The functions checked, in task order, and whether every task finished."""
+    """The functions checked, in task order, and whether every task finished.
+
+    A sweep into a store keeps nothing here (``functions`` and ``pending`` stay
+    empty): its results are in the store, and ``missing`` counts what is not.
+    """
 
     functions: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = True
     pending: list[str] = field(default_factory=list)
+    missing: int = 0
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -119,51 +147,64 @@ class SweepResult:
         return asdict(self)
 
 
+def _numbered(item: tuple[int, Task]) -> tuple[int, dict[str, Any]]:
+    seq, task = item
+    return seq, run_task(task)
+
+
 def run_sweep(
     tasks: Sequence[Task],
-    executor: cf.Executor | None = None,
+    executor: cf.Executor | Runner | None = None,
     done: Mapping[str, dict[str, Any]] | None = None,
     progress: bool = True,
     on_function: Callable[[dict[str, Any]], None] | None = None,
+    store: Store | None = None,
 ) -> SweepResult:
-    """Run every task not already in ``done``; Ctrl-C stops early with what finished.
+    """Run every task not already in ``done`` (or in ``store``); Ctrl-C stops early with what finished.
 
-    Results come back in task order whatever order the executor finishes them
-    in, so the same tasks give the same result with any executor.
+    ``executor`` is a :class:`compare.executors.Runner` (inline, process pool,
+    Dask) or any ``concurrent.futures.Executor``. Results come back in task
+    order whatever order the executor finishes them in, so the same tasks give
+    the same result with any executor. With a ``store``, each function is
+    appended to it as it finishes and nothing is kept in memory: tasks already
+    stored are skipped, so the same call resumes an interrupted sweep.
     """
     done = dict(done or {})
-    todo = [t for t in tasks if t.id not in done]
-    own = executor is None
-    executor = executor or InlineExecutor()
+    skip = store.done_mask(len(tasks)) if store is not None else None
+    todo = sum(1 for _ in _todo(tasks, done, skip))
+    run = InlineRunner() if isinstance(executor, InlineExecutor) else as_runner(executor)
     finished: dict[str, dict[str, Any]] = dict(done)
+    stored = 0
     interrupted = False
-    futures: dict[cf.Future, Task] = {}
-    bar = progress_bar(range(len(todo)), total=len(todo), desc="functions") if progress else None
+    bar = progress_bar(range(todo), total=todo, desc="functions") if progress else None
     try:
-        if isinstance(executor, InlineExecutor):  # run lazily, so Ctrl-C stops between functions
-            for task in todo:
-                finished[task.id] = _record(run_task(task), on_function, bar)
-        else:
-            futures = {executor.submit(run_task, t): t for t in todo}
-            for future in cf.as_completed(futures):
-                finished[futures[future].id] = _record(future.result(), on_function, bar)
+        for seq, function in run.results(_numbered, _todo(tasks, done, skip)):
+            if store is not None:
+                stored += store.append(seq, function)
+            else:
+                finished[function["id"]] = function
+            if on_function is not None:
+                on_function(function)
+            if bar is not None:
+                bar.update(1)
     except KeyboardInterrupt:
         interrupted = True
-        for future in futures:
-            future.cancel()
+        run.stop()
     finally:
         if bar is not None:
             bar.close()
-        if own or interrupted:
-            executor.shutdown(wait=not interrupted, cancel_futures=True)
+        if executor is None and not interrupted:
+            run.close()
+    if store is not None:
+        missing = todo - stored
+        return SweepResult(complete=not missing, missing=missing)
     ordered = [finished[t.id] for t in tasks if t.id in finished]
     pending = [t.id for t in tasks if t.id not in finished]
-    return SweepResult(ordered, complete=not pending, pending=pending)
+    return SweepResult(ordered, complete=not pending, pending=pending, missing=len(pending))
 
 
-def _record(function: dict[str, Any], on_function, bar) -> dict[str, Any]:
-    if on_function is not None:
-        on_function(function)
-    if bar is not None:
-        bar.update(1)
-    return function
+def _todo(tasks: Sequence[Task], done: Mapping[str, Any], skip: bytearray | None) -> Iterator[tuple[int, Task]]:
+    """The tasks still to run, with their place in the sweep."""
+    for seq, task in enumerate(tasks):
+        if (skip is None or not skip[seq]) and task.id not in done:
+            yield seq, task
