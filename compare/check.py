@@ -35,7 +35,7 @@ from toygrad import DomainError, Value, topological, variables
 from . import kinks
 from .tolerance import error_bounds
 
-__all__ = ["Check", "Subject", "check_function", "VERDICTS", "central_difference", "relative_error"]
+__all__ = ["Check", "Subject", "check_function", "verdict", "VERDICTS", "central_difference", "relative_error"]
 
 VERDICTS = ("agree", "disagree", "non-smooth", "out-of-domain")
 EPS = sys.float_info.epsilon
@@ -59,7 +59,13 @@ class Subject(Protocol):
 
 @dataclass
 class Check:
-    """The outcome of one function at one point. Times are in seconds."""
+    """The outcome of one function at one point. Times are in seconds.
+
+    The verdict follows from the numbers stored here (see :func:`verdict`):
+    ``kink_flipped`` says why rounding put a kink op on the other side of its
+    kink than the exact value, ``fd_excluded`` why the finite difference cannot
+    vote (a kink at the point or in the step, a step outside the domain).
+    """
 
     id: str
     formula: str
@@ -73,6 +79,10 @@ class Check:
     symbolic_float: list[float] = field(default_factory=list)
     fd: list[float] = field(default_factory=list)
     tolerance: list[float] = field(default_factory=list)
+    value_tolerance: float | None = None
+    fd_tolerance: list[float] = field(default_factory=list)
+    kink_flipped: str = ""
+    fd_excluded: str = ""
     error_ad: float | None = None
     error_fd: float | None = None
     error_symbolic_float: float | None = None
@@ -247,11 +257,11 @@ def _check_point(subject: Subject, graph: Value, point: dict[str, float], sym: _
     result.error_ad = relative_error(result.ad, result.exact, scale)
     result.error_fd = relative_error(fd, result.exact, scale)
     result.error_symbolic_float = relative_error(result.symbolic_float, result.exact, scale)
-    exact_nodes = _exact_nodes(graph, point, env, forward)
-    result.verdict, result.reason = _verdict(
-        result, bounds.value_tolerance(), fd_tol, here, exact_nodes, next(filter(None, crossed), ""),
-        stencil_left_domain
-    )
+    result.value_tolerance = bounds.value_tolerance()
+    result.fd_tolerance = fd_tol
+    result.kink_flipped = kinks.flip(here, _exact_nodes(graph, point, env, forward))
+    result.fd_excluded = _fd_excluded(here, next(filter(None, crossed), ""), stencil_left_domain)
+    result.verdict, result.reason = verdict(result)
     return result
 
 
@@ -261,24 +271,39 @@ def _in_order(names, sym: _Symbolic, values, by_symbol) -> list[float]:
     return [by_name.get(n, 0.0) for n in names]
 
 
-def _verdict(r: Check, value_tol: float, fd_tol, here, exact_nodes, crossed: str, left_domain: str) -> tuple[str, str]:
-    flipped = kinks.flip(here, exact_nodes)
-    if flipped:
-        return "non-smooth", flipped
+def _fd_excluded(here, crossed: str, left_domain: str) -> str:
+    """Why the finite difference cannot vote at this point, or ''."""
+    if any(s.value == s.kink.at for s in here):
+        return "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
+    if crossed:
+        return f"the finite-difference step crosses the kink of {crossed}"
+    if left_domain:
+        return f"the finite-difference step leaves the domain ({left_domain})"
+    return ""
+
+
+def verdict(r: Check) -> tuple[str, str]:
+    """The verdict and its reason, from the check's own numbers (no graph, no SymPy).
+
+    :func:`check_function` decides with it, and ``report --resume`` recomputes
+    the verdicts of a stored run with it, so an edited file cannot pass.
+
+    >>> verdict(Check("f", "x", {"x": 1.0}, "agree", value=1.0, value_exact=1.0, value_tolerance=0.0,
+    ...               ad=[2.0], exact=[1.0], tolerance=[1e-15], fd=[1.0], fd_tolerance=[1e-9]))[0]
+    'disagree'
+    """
+    if r.kink_flipped:
+        return "non-smooth", r.kink_flipped
     for n, a, e, t in zip(r.point, r.ad, r.exact, r.tolerance):
         if not abs(a - e) <= t:
             return "disagree", f"AD d/d{n} = {a!r} but exact = {e!r}: off by {abs(a - e):.3g}, tolerance {t:.3g}"
-    if not abs(r.value - r.value_exact) <= value_tol:
+    if not abs(r.value - r.value_exact) <= r.value_tolerance:
         return "disagree", (
             f"forward value {r.value!r} but exact {r.value_exact!r}: off by {abs(r.value - r.value_exact):.3g}"
         )
-    if any(s.value == s.kink.at for s in here):
-        return "non-smooth", "a kink op sits exactly at its kink (AD and SymPy agree there by convention)"
-    if crossed:
-        return "non-smooth", f"the finite-difference step crosses the kink of {crossed}"
-    if left_domain:
-        return "non-smooth", f"the finite-difference step leaves the domain ({left_domain})"
-    for n, d, e, t in zip(r.point, r.fd, r.exact, fd_tol):
+    if r.fd_excluded:
+        return "non-smooth", r.fd_excluded
+    for n, d, e, t in zip(r.point, r.fd, r.exact, r.fd_tolerance):
         if not abs(d - e) <= t:
             return "disagree", f"finite difference d/d{n} = {d!r} but exact = {e!r}: off by {abs(d - e):.3g}"
     return "agree", ""

@@ -35,10 +35,10 @@ from toygrad import DomainError, Value, grad, gradient_forward, hessian, variabl
 
 from . import kinks
 from .check import EPS, FD_SAFETY, Subject, relative_error
-from .cli.output import fmt_error, fmt_time
+from .schema import verdict_counts
 from .tolerance import error_bounds
 
-__all__ = ["check_hessian", "hessian_by_depth", "crossover"]
+__all__ = ["check_hessian", "hessian_verdict", "hessian_by_depth", "crossover"]
 
 TREE_LIMIT = 20_000
 
@@ -140,29 +140,40 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     except DomainError:
         crossed = True
     row["ad"], row["exact"], row["fd"], row["tolerance"] = ad, exact_rows, fd, tol
+    row["variables"], row["fd_tolerance"] = names, fd_tol
+    row["fd_excluded"] = ("a kink lies at the point or within the finite-difference step"
+                          if any(s.value == s.kink.at for s in here) or crossed else "")
     flat = lambda m: [x for r in m for x in r]  # noqa: E731
     row["error_ad"] = relative_error(flat(ad), exact, hessian_scale)
     row["error_fd"] = relative_error(flat(fd), exact, hessian_scale)
     exact_gradient = _exact_gradient(graph, wrt, point, reverse)
     row["error_forward"] = relative_error(forward, exact_gradient, first_bounds.magnitude)
     row["error_reverse"] = relative_error(reverse, exact_gradient, first_bounds.magnitude)
-    for i in range(n):
-        for j in range(n):
-            if not abs(ad[i][j] - exact_rows[i][j]) <= tol[i][j]:
-                row["verdict"] = "disagree"
-                row["reason"] = (f"AD d2/d{names[i]}d{names[j]} = {ad[i][j]!r} but exact = {exact_rows[i][j]!r}, "
-                                 f"tolerance {tol[i][j]:.3g}")
-                return row
-    if any(s.value == s.kink.at for s in here) or crossed:
-        row["verdict"], row["reason"] = "non-smooth", "a kink lies at the point or within the finite-difference step"
-        return row
-    for i in range(n):
-        for j in range(n):
-            if not abs(fd[i][j] - exact_rows[i][j]) <= fd_tol[i][j]:
-                row["verdict"] = "disagree"
-                row["reason"] = f"finite difference of the gradient d/d{names[j]} of d/d{names[i]} is off"
-                return row
+    row["verdict"], row["reason"] = hessian_verdict(row)
     return row
+
+
+def hessian_verdict(row: dict[str, Any]) -> tuple[str, str]:
+    """The verdict of a Hessian check from its own numbers (``report --resume`` recomputes it).
+
+    >>> hessian_verdict({"variables": ["x"], "ad": [[2.0]], "exact": [[1.0]], "tolerance": [[1e-12]],
+    ...                  "fd": [[1.0]], "fd_tolerance": [[1e-6]], "fd_excluded": ""})[0]
+    'disagree'
+    """
+    names, ad, exact, tol = row["variables"], row["ad"], row["exact"], row["tolerance"]
+    n = len(names)
+    for i in range(n):
+        for j in range(n):
+            if not abs(ad[i][j] - exact[i][j]) <= tol[i][j]:
+                return "disagree", (f"AD d2/d{names[i]}d{names[j]} = {ad[i][j]!r} but exact = {exact[i][j]!r}, "
+                                    f"tolerance {tol[i][j]:.3g}")
+    if row["fd_excluded"]:
+        return "non-smooth", row["fd_excluded"]
+    for i in range(n):
+        for j in range(n):
+            if not abs(row["fd"][i][j] - exact[i][j]) <= row["fd_tolerance"][i][j]:
+                return "disagree", f"finite difference of the gradient d/d{names[j]} of d/d{names[i]} is off"
+    return "agree", ""
 
 
 def _exact_gradient(graph, wrt, point, fallback):
@@ -174,23 +185,20 @@ def _exact_gradient(graph, wrt, point, fallback):
 
 
 def hessian_by_depth(rows_by_depth: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Agreement of second derivatives and of forward mode, by depth."""
+    """Agreement of second derivatives and of forward mode, by depth: worst errors, verdicts, median seconds."""
     out = []
     for depth, rows in sorted(rows_by_depth.items()):
         compared = [r for r in rows if "exact" in r]
         out.append({
             "depth": depth,
             "points": len(rows),
-            "Hessian AD max err": fmt_error(max((r["error_ad"] for r in compared), default=None)),
-            "Hessian FD max err": fmt_error(max((r["error_fd"] for r in compared), default=None)),
-            "forward max err": fmt_error(max((r["error_forward"] for r in compared), default=None)),
-            "reverse max err": fmt_error(max((r["error_reverse"] for r in compared), default=None)),
-            "agree": sum(r["verdict"] == "agree" for r in rows),
-            "disagree": sum(r["verdict"] == "disagree" for r in rows),
-            "non-smooth": sum(r["verdict"] == "non-smooth" for r in rows),
-            "out-of-domain": sum(r["verdict"] == "out-of-domain" for r in rows),
-            "time AD Hessian": fmt_time(_median([r["times"].get("ad") for r in rows])),
-            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
+            "hessian_ad_max_error": max((r["error_ad"] for r in compared), default=None),
+            "hessian_fd_max_error": max((r["error_fd"] for r in compared), default=None),
+            "forward_max_error": max((r["error_forward"] for r in compared), default=None),
+            "reverse_max_error": max((r["error_reverse"] for r in compared), default=None),
+            "verdicts": verdict_counts(rows),
+            "ad_hessian_seconds": _median([r["times"].get("ad") for r in rows]),
+            "exact_seconds": _median([r["times"].get("exact") for r in rows]),
         })
     return out
 
@@ -225,6 +233,6 @@ def crossover(sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64), repeats: int = 5)
             _ring(vs).backward()
             rev.append(time.perf_counter() - t)
         f, r = statistics.median(fwd), statistics.median(rev)
-        out.append({"inputs": n, "time forward (n sweeps)": fmt_time(f), "time reverse (1 sweep)": fmt_time(r),
-                    "forward / reverse": f"{f / r:.2f}", "cheaper": "forward" if f < r else "reverse"})
+        out.append({"inputs": n, "forward_seconds": f, "reverse_seconds": r, "forward_time_over_reverse": f / r,
+                    "cheaper": "forward" if f < r else "reverse"})
     return out

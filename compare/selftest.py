@@ -33,7 +33,7 @@ from toygrad.sweep import planted
 
 from .check import check_function
 from .generate import generate
-from .cli.output import add_output_options, positive_int, progress, table, write_json
+from .cli.output import add_output_options, caption, document, positive_int, progress, records, write_json
 
 NAME = "selftest"
 HELP = "plant bugs in the op table and the engine; every one must be caught"
@@ -184,20 +184,23 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for m in progress(mutants(), desc="mutants"):
         if _equivalent(m, rng):
-            rows.append({"mutant": m.name, "planted bug": m.description, "result": "equivalent", "caught by": "-"})
+            rows.append({"mutant": m.name, "planted_bug": m.description, "result": "equivalent", "caught_by": None})
             continue
         with m.plant():
             hit = caught_by(pairs)
-        rows.append({"mutant": m.name, "planted bug": m.description,
-                     "result": "caught" if hit else "SURVIVED", "caught by": hit or "-"})
-    survived = [r for r in rows if r["result"] == "SURVIVED"]
-    caught = sum(r["result"] == "caught" for r in rows)
-    equivalent = sum(r["result"] == "equivalent" for r in rows)
-    print(f"Mutants planted in memory; ground truth: {len(pairs)} agreeing checks of {len({f.id for f, _ in pairs})} "
-          "functions, exact symbolic gradients")
-    print(table([list(r.values()) for r in rows], list(rows[0]), args.format))
-    print(f"\n{caught} caught, {len(survived)} survived, {equivalent} equivalent (they compute exactly what the "
-          f"original does) in {time.perf_counter() - started:.1f} s")
+        rows.append({"mutant": m.name, "planted_bug": m.description, "result": "caught" if hit else "survived",
+                     "caught_by": hit})
+    summary = {result: sum(r["result"] == result for r in rows) for result in ("caught", "survived", "equivalent")}
+    summary.update(checks=len(pairs), functions=len({f.id for f, _ in pairs}))
+    seconds = time.perf_counter() - started
+    w = args.width
+    print(caption(f"Mutants planted in memory; ground truth: {summary['checks']} agreeing checks of "
+                  f"{summary['functions']} functions, exact symbolic gradients", w))
+    shown = [{**r, "result": r["result"].upper() if r["result"] == "survived" else r["result"]} for r in rows]
+    print(records(shown, ["mutant", "planted_bug", "result", "caught_by"], args.format, w))
+    print(caption(f"\n{summary['caught']} caught, {summary['survived']} survived, {summary['equivalent']} equivalent "
+                  f"(they compute exactly what the original does) in {seconds:.1f} s", w))
     if args.json:
-        write_json(args.json, {"command": "selftest", "mutants": rows, "checks": len(pairs)})
-    return 1 if survived else 0
+        write_json(args.json, document("selftest", {"seed": args.seed, "per_op": args.per_op}, summary=summary,
+                                       mutants=rows, selftest_seconds=seconds))
+    return 1 if summary["survived"] else 0

@@ -220,19 +220,27 @@ class Store:
         found = self._db.execute("SELECT data FROM sections WHERE name = ?", (name,)).fetchone()
         return None if found is None else json.loads(found[0])
 
+    def pending(self) -> list[str]:
+        """Always empty: a store's sweep may miss millions of functions, and is continued by running it again."""
+        return []
+
     def checks_with(self, verdict: str) -> list[dict[str, Any]]:
         """The checks that have ``verdict``, in sweep order (for the disagreements table: few by design)."""
         query = ("SELECT c.row FROM checks c JOIN functions f ON f.id = c.function_id WHERE c.verdict = ? "
                  "ORDER BY f.seq, c.position")
         return [json.loads(r) for (r,) in self._db.execute(query, (verdict,))]
 
-    def verdict_counts(self, verdicts: Sequence[str]) -> dict[str, int]:
-        """Checks by verdict: each of ``verdicts`` (zeros included), then any other found."""
-        found = dict(self._db.execute("SELECT verdict, COUNT(*) FROM checks GROUP BY verdict").fetchall())
-        return {**{v: 0 for v in verdicts}, **found}
+    def verdicts(self) -> dict[str, int]:
+        """Checks by verdict, as :func:`compare.schema.verdict_counts` gives them (every verdict, zeros too)."""
+        return _counts(dict(self._db.execute("SELECT verdict, COUNT(*) FROM checks GROUP BY verdict").fetchall()))
 
-    def count_checks(self) -> int:
+    def checks(self) -> int:
+        """How many checks are stored."""
         return self._db.execute("SELECT COUNT(*) FROM checks").fetchone()[0]
+
+    def seconds(self) -> float:
+        """The time the stored functions took, summed (over every worker)."""
+        return self._db.execute("SELECT COALESCE(SUM(seconds), 0.0) FROM functions").fetchone()[0]
 
     def second_order_rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
         """Each function's depth and second-order rows, in sweep order."""
@@ -241,7 +249,17 @@ class Store:
 
     # ------------------------------------------------------------ aggregates
 
-    def agreement(self, by: str, verdicts: Sequence[str], groups: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+    def tables(self, ops: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The report's agreement and cost tables, as ``compare report`` makes them from a list of functions
+        (``ops``: the ops the run drew from, in any order; their rows follow the op table's order).
+        """
+        from toygrad import OPS
+
+        return {"agreement_by_depth": self.agreement("depth"),
+                "agreement_by_op": self.agreement("op", [name for name in OPS if name in ops]),
+                "cost_by_depth": self.cost_by_depth()}
+
+    def agreement(self, by: str, groups: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Counts, largest and median errors, worst error over tolerance and verdicts, grouped ``by``
         ``"depth"`` (one row per stored depth, medians included) or ``"op"`` (one row per op of ``groups``:
         the checks of the functions that contain the op).
@@ -276,7 +294,7 @@ class Store:
             if medians is not None:
                 row["fd_median_error"] = medians["fd"].get(g)
             row["ad_worst_error_over_tolerance"] = ratio
-            row["verdicts"] = {**{v: 0 for v in verdicts}, **counts.get(g, {})}
+            row["verdicts"] = _counts(counts.get(g, {}))
             out.append(row)
         return out
 
@@ -319,6 +337,14 @@ def _check_row(function: Mapping[str, Any], position: int, row: Mapping[str, Any
         *(times.get(key) for _, key in _TIMES),
         _dumps(row),
     )
+
+
+def _counts(found: Mapping[str, int]) -> dict[str, int]:
+    """Counts by verdict in the report's form: every verdict the harness knows, zeros included."""
+    from .check import VERDICTS
+    from .schema import verdict_key
+
+    return {verdict_key(v): found.get(v, 0) for v in VERDICTS}
 
 
 def _show(value: Any) -> str:

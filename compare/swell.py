@@ -7,7 +7,7 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 2018, Table 1).
 
 >>> rows = measure(4)
->>> [r["n"] for r in rows], [r["DAG ops"] for r in rows][:3]
+>>> [r["n"] for r in rows], [r["dag_ops"] for r in rows][:3]
 ([1, 2, 3, 4], [0, 5, 12])
 """
 
@@ -23,7 +23,7 @@ from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
 from .errors import UsageError
-from .cli.output import add_output_options, fmt_time, table, write_json
+from .cli.output import add_output_options, caption, document, records, write_json
 
 NAME = "swell"
 HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
@@ -37,44 +37,47 @@ def logistic(n: int, x: Value) -> Value:
     return l
 
 
+CAPTION = ("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x "
+           "(tree mode: - past SymPy's recursion limit)")
+
+
 def measure(n: int) -> list[dict[str, Any]]:
-    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times of each representation."""
+    """One row per k = 1..n: sizes (SymPy ``count_ops``) and times in seconds of each representation.
+
+    Tree mode's size and time are None from the first ``k`` where SymPy meets its recursion limit.
+    """
     rows = []
     tree_failed = False
     for k in range(1, n + 1):
         x = Value(0.3, label="x")
         lk = logistic(k, x)
-        row: dict[str, Any] = {"n": k, "l(n) ops": sp.count_ops(to_sympy(lk))}
-        if tree_failed:
-            row.update({"tree d/dx ops": "recursion limit", "tree after cse": "-"})
-            tree_time = None
-        else:
+        row: dict[str, Any] = {"n": k, "function_ops": int(sp.count_ops(to_sympy(lk))),
+                               "tree_derivative_ops": None, "tree_derivative_ops_cse": None}
+        tree_time = None
+        if not tree_failed:
             t = time.perf_counter()
             try:
                 tree = gradient(lk, mode="tree")
                 tree_time = time.perf_counter() - t
-                row["tree d/dx ops"] = tree.count_ops()
-                row["tree after cse"] = tree.count_ops_cse()
+                row["tree_derivative_ops"] = int(tree.count_ops())
+                row["tree_derivative_ops_cse"] = int(tree.count_ops_cse())
             except SymbolicLimitError:
                 tree_failed, tree_time = True, None
-                row.update({"tree d/dx ops": "recursion limit", "tree after cse": "-"})
         t = time.perf_counter()
         dag = gradient(lk, mode="dag")
         dag_time = time.perf_counter() - t
-        row["DAG ops"] = dag.count_ops()
+        row["dag_ops"] = int(dag.count_ops())
         t = time.perf_counter()
         lk.backward()
         ad_time = time.perf_counter() - t
-        row["AD tape nodes"] = count_nodes(lk)["ops"]
-        row["time tree"] = fmt_time(tree_time) if tree_time is not None else "-"
-        row["time DAG"] = fmt_time(dag_time)
-        row["time AD"] = fmt_time(ad_time)
+        row["ad_tape_nodes"] = count_nodes(lk)["ops"]
+        row.update({"tree_seconds": tree_time, "dag_seconds": dag_time, "ad_seconds": ad_time})
         rows.append(row)
     return rows
 
 
-def render(rows: list[dict[str, Any]], fmt: str = "simple") -> str:
-    return table([list(r.values()) for r in rows], list(rows[0]), fmt)
+def render(rows: list[dict[str, Any]], fmt: str = "simple", width: int = 100) -> str:
+    return records(rows, list(rows[0]), fmt, width)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.n <= 40:
         raise UsageError(f"--n must be between 1 and 40 (tree mode doubles with each step), got {args.n}")
     rows = measure(args.n)
-    print("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x")
-    print(render(rows, args.format))
+    print(caption(CAPTION, args.width))
+    print(render(rows, args.format, args.width))
     if args.json:
-        write_json(args.json, {"command": "swell", "n": args.n, "rows": rows})
+        write_json(args.json, document("swell", {"n": args.n}, rows=rows))
     return 0

@@ -47,7 +47,6 @@ from toygrad.optim import SGD, Adam
 
 from . import kinks
 from .errors import UsageError
-from .cli.output import fmt_error
 from .tolerance import error_bounds
 
 __all__ = [
@@ -331,9 +330,6 @@ def predict(model: MLP, X: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ verification
 
-VERIFY_HEADERS = ["against exact", "parameters", "max rel. error", "tolerance (rel.)", "worst error/tol.", "verdict"]
-
-
 @dataclass
 class Verification:
     """AD, exact symbolic and finite-difference gradients of a loss on a mini-batch, compared.
@@ -369,15 +365,6 @@ class Verification:
     @property
     def passed(self) -> bool:
         return self.verdict != "disagree"
-
-    def rows(self) -> list[list[Any]]:
-        """Rows for :data:`VERIFY_HEADERS`."""
-        return [
-            ["AD (backward)", self.parameters, fmt_error(self.ad_error), fmt_error(self.ad_tolerance),
-             f"{self.ad_worst:.2g}", "agree" if self.ad_agrees else "DISAGREE"],
-            ["finite differences", self.parameters - self.fd_skipped, fmt_error(self.fd_error),
-             fmt_error(self.fd_tolerance), f"{self.fd_worst:.2g}", "agree" if self.fd_agrees else "DISAGREE"],
-        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compare.cli.main import main
+from compare.schema import is_timing
 
 QUICK = ["--n", "2", "--depth", "1..2", "--no-training"]
 
@@ -23,7 +24,7 @@ def run_cli(*args):
 
 def _strip_timings(x):
     if isinstance(x, dict):
-        return {k: _strip_timings(v) for k, v in x.items() if "time" not in k and k != "seconds"}
+        return {k: _strip_timings(v) for k, v in x.items() if not is_timing(k)}
     if isinstance(x, list):
         return [_strip_timings(v) for v in x]
     return x

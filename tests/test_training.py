@@ -180,8 +180,8 @@ def test_predict_matches_the_engines_forward_pass():
 def test_training_section_verifies_and_trains_on_moons_and_sine():
     section = traincmd.training_section(quick=True)
     assert section["passed"]
-    assert [r[0] for r in section["training"]["rows"]] == ["moons", "sine"]
-    assert all(r[-1] == "agree" for r in section["verification"]["rows"])
+    assert [r["dataset"] for r in section["training"]] == ["moons", "sine"]
+    assert all(r["verdict"] == "agree" for r in section["verification"])
     json.dumps(section)
     text = traincmd.render_section(section, "github")
     assert "moons" in text and "AD/symbolic gap" in text
@@ -220,8 +220,8 @@ def test_cli_trains_and_writes_json(tmp_path, capsys):
     assert "AD (backward)" in text and "finite differences" in text and "train accuracy" in text
     data = json.loads(out.read_text())
     assert data["command"] == "train" and data["verification"]["passed"]
-    assert [h["step"] for h in data["history"]] == [0, 4, 8, 12]
-    assert len(data["losses"]) == 12 and data["final"]["test_points"] == 25
+    assert [h["step"] for h in data["run"]["history"]] == [0, 4, 8, 12]
+    assert len(data["run"]["losses"]) == 12 and data["run"]["final"]["test_points"] == 25
 
 
 def test_cli_symbolic_method_reports_costs_and_the_gap(capsys):

@@ -49,9 +49,7 @@ import time
 import tracemalloc
 from typing import Any, Callable, Iterator
 
-from tabulate import tabulate
-
-from .output import add_output_options, positive_int, progress, write_json
+from .output import add_output_options, caption, document, positive_int, progress, records, write_json
 
 NAME = "bench"
 HELP = "time toygrad against micrograd 0.1.0 and PyTorch (when installed): micrograd's demo step and a deep chain"
@@ -299,8 +297,8 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
         for n in lengths[engine]:
             on_stage(f"{engine} chain of {n}")
             f, b = time_chain(engine, n, chain_repeats)
-            chains.append({"engine": engine, "nodes": n, "forward_ns_per_node": f * 1e9,
-                           "backward_ns_per_node": b * 1e9, "backward_over_forward": b / f,
+            chains.append({"engine": engine, "nodes": n, "forward_seconds_per_node": f,
+                           "backward_seconds_per_node": b, "backward_time_over_forward": b / f,
                            "bytes_per_node": bytes_per_node(engine, n)})
         on_stage(f"{engine} demo")
         if engine == "toygrad":
@@ -317,28 +315,27 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
 
     for row in chains:
         base = next(r for r in chains if r["engine"] == "toygrad" and r["nodes"] == row["nodes"])
-        row["forward_vs_toygrad"] = row["forward_ns_per_node"] / base["forward_ns_per_node"]
-        row["backward_vs_toygrad"] = row["backward_ns_per_node"] / base["backward_ns_per_node"]
+        row["forward_time_vs_toygrad"] = row["forward_seconds_per_node"] / base["forward_seconds_per_node"]
+        row["backward_time_vs_toygrad"] = row["backward_seconds_per_node"] / base["backward_seconds_per_node"]
     base = demos["toygrad"]["step"]
     demo_rows = []
     for engine, r in demos.items():
         ratio = r["backward"] / r["forward"] if r["forward"] else None
-        demo_rows.append({"engine": engine, "steps": r["steps"], "ms_per_step": r["step"] * 1e3,
-                          "forward_ms": r["forward"] * 1e3 if r["forward"] is not None else None,
-                          "backward_ms": r["backward"] * 1e3 if r["backward"] is not None else None,
-                          "backward_over_forward": ratio, "vs_toygrad": r["step"] / base})
+        demo_rows.append({"engine": engine, "steps": r["steps"], "step_seconds": r["step"],
+                          "forward_seconds": r["forward"], "backward_seconds": r["backward"],
+                          "backward_time_over_forward": ratio, "step_time_vs_toygrad": r["step"] / base})
 
     toy_chain = next(r for r in chains if r["engine"] == "toygrad" and r["nodes"] == chain)
     summary: dict[str, Any] = {
         "bytes_per_node": toy_chain["bytes_per_node"],
-        "demo_backward_over_forward": demos["toygrad"]["backward"] / demos["toygrad"]["forward"],
-        "faster_than_micrograd": None,
-        "faster_than_micrograd_gc_off": None,
+        "demo_backward_time_over_forward": demos["toygrad"]["backward"] / demos["toygrad"]["forward"],
+        "micrograd_time_over_toygrad": None,
+        "micrograd_gc_off_time_over_toygrad": None,
         "largest_loss_gap": None,
     }
     if have["micrograd"]:
-        summary["faster_than_micrograd"] = demos[MICROGRAD]["step"] / base
-        summary["faster_than_micrograd_gc_off"] = demos[MICROGRAD_GC_OFF]["step"] / base
+        summary["micrograd_time_over_toygrad"] = demos[MICROGRAD]["step"] / base
+        summary["micrograd_gc_off_time_over_toygrad"] = demos[MICROGRAD_GC_OFF]["step"] / base
         pairs = [(a, b) for mg in (MICROGRAD, MICROGRAD_GC_OFF)
                  for a, b in zip(demos["toygrad"]["losses"], demos[mg]["losses"])]
         summary["largest_loss_gap"] = max(abs(a - b) for a, b in pairs)
@@ -351,7 +348,7 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
         "micrograd_repeats": micrograd_repeats,
         "chain": chains,
         "demo": demo_rows,
-        "losses": {engine: r["losses"] for engine, r in demos.items() if "losses" in r},
+        "losses": [{"engine": engine, "losses": r["losses"]} for engine, r in demos.items() if "losses" in r],
         "summary": summary,
     }
 
@@ -359,39 +356,33 @@ def measure(repeats: int = 7, chain: int = 100_000, micrograd_repeats: int = 3,
 CHAIN_COLUMNS = [  # (key, header)
     ("engine", "engine"),
     ("nodes", "nodes"),
-    ("forward_ns_per_node", "forward ns/node"),
-    ("forward_vs_toygrad", "forward / toygrad"),
-    ("backward_ns_per_node", "backward ns/node"),
-    ("backward_vs_toygrad", "backward / toygrad"),
-    ("backward_over_forward", "backward / forward"),
+    ("forward_seconds_per_node", "forward/node"),
+    ("forward_time_vs_toygrad", "forward / toygrad"),
+    ("backward_seconds_per_node", "backward/node"),
+    ("backward_time_vs_toygrad", "backward / toygrad"),
+    ("backward_time_over_forward", "backward / forward"),
     ("bytes_per_node", "bytes/node"),
 ]
 DEMO_COLUMNS = [
     ("engine", "engine"),
     ("steps", "steps"),
-    ("ms_per_step", "ms/step"),
-    ("vs_toygrad", "time / toygrad"),
-    ("forward_ms", "forward ms"),
-    ("backward_ms", "backward ms"),
-    ("backward_over_forward", "backward / forward"),
+    ("step_seconds", "time/step"),
+    ("step_time_vs_toygrad", "time / toygrad"),
+    ("forward_seconds", "forward"),
+    ("backward_seconds", "backward"),
+    ("backward_time_over_forward", "backward / forward"),
 ]
-
-
-def _table(rows: list[dict], columns: list[tuple[str, str]], fmt: str) -> str:
-    """Rows of figures to three significant digits, numbers right-aligned, ``-`` where none."""
-    cells = [[float(f"{v:.3g}") if isinstance(v, float) else v for v in (row[k] for k, _ in columns)] for row in rows]
-    return tabulate(cells, headers=[h for _, h in columns], tablefmt=fmt, floatfmt="g", missingval="-")
 
 
 def summary_line(result: dict[str, Any]) -> str:
     """The one sentence to read: toygrad against micrograd, its memory and its backward/forward ratio."""
     s = result["summary"]
     memory = (f"{s['bytes_per_node']:.0f} bytes per op node (x * 1.0001, its constant leaf included); "
-              f"backward/forward {s['demo_backward_over_forward']:.2f} on the demo step")
-    if s["faster_than_micrograd"] is None:
+              f"backward/forward {s['demo_backward_time_over_forward']:.2f} on the demo step")
+    if s["micrograd_time_over_toygrad"] is None:
         return f"micrograd is not installed (pip install -e '.[bench]'); toygrad: {memory}."
-    return (f"toygrad's demo step is {s['faster_than_micrograd']:.0f}x faster than micrograd 0.1.0 as shipped "
-            f"(gc on) and {s['faster_than_micrograd_gc_off']:.1f}x faster than micrograd with gc disabled; {memory}; "
+    return (f"toygrad's demo step is {s['micrograd_time_over_toygrad']:.0f}x faster than micrograd 0.1.0 as shipped "
+            f"(gc on) and {s['micrograd_gc_off_time_over_toygrad']:.1f}x faster than micrograd with gc disabled; {memory}; "
             f"same seed, same losses (largest gap over {s['steps_compared']} steps: {s['largest_loss_gap']:.2g}).")
 
 
@@ -404,17 +395,21 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
 
     versions = "; ".join(f"{name} {result['versions'][name] or 'not installed'}" for name in ("micrograd", "torch"))
-    print(f"python {result['python']}; {versions}. Medians of {args.repeats} runs ({args.micrograd_repeats} for "
-          "micrograd's demo steps). The cycle collector is on, as shipped, except in the 'gc off' row; objects alive "
-          "before each measurement are frozen (gc.freeze), so it walks only the objects the engine makes.\n")
-    print(f"Deep chain v = v * 1.0001, median of {max(1, args.repeats // 2)} runs: ns per op node forward and "
-          "backward, each against toygrad at the same length; bytes per op node, its constant leaf included")
-    print(_table(result["chain"], CHAIN_COLUMNS, args.format))
-    print("\nmicrograd's demo step (moons(100, noise 0.1), MLP(2, [16, 16, 1]), hinge + 1e-4 L2, one SGD step): "
-          "median ms per step and against toygrad; backward includes zero_grad")
-    print(_table(result["demo"], DEMO_COLUMNS, args.format))
-    print("\n" + summary_line(result))
+    w = args.width
+    print(caption(f"python {result['python']}; {versions}. Medians of {args.repeats} runs ({args.micrograd_repeats} "
+                  "for micrograd's demo steps). The cycle collector is on, as shipped, except in the 'gc off' row; "
+                  "objects alive before each measurement are frozen (gc.freeze), so it walks only the objects the "
+                  "engine makes.", w) + "\n")
+    print(caption(f"Deep chain v = v * 1.0001, median of {max(1, args.repeats // 2)} runs: time per op node forward "
+                  "and backward, each against toygrad at the same length; bytes per op node, its constant leaf "
+                  "included", w))
+    print(records(result["chain"], CHAIN_COLUMNS, args.format, w))
+    print("\n" + caption("micrograd's demo step (moons(100, noise 0.1), MLP(2, [16, 16, 1]), hinge + 1e-4 L2, one "
+                         "SGD step): median time per step and against toygrad; backward includes zero_grad", w))
+    print(records(result["demo"], DEMO_COLUMNS, args.format, w))
+    print("\n" + caption(summary_line(result), w))
     if args.json:
-        write_json(args.json, result)
+        settings = {"repeats": args.repeats, "chain": args.chain, "micrograd_repeats": args.micrograd_repeats}
+        write_json(args.json, document("bench", settings, **result))
     gap = result["summary"]["largest_loss_gap"]
     return 1 if gap is not None and gap > 1e-9 else 0

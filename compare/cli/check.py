@@ -17,7 +17,8 @@ from toygrad import DomainError, Value
 from ..check import Check, check_function
 from ..errors import UsageError
 from ..generate import generate, parse_id
-from .output import add_output_options, fmt_error, fmt_time, table, write_json
+from .output import add_output_options, caption, document, fmt_error, records, table, write_json
+from ..schema import verdict_counts
 from ..second_order import check_hessian
 
 NAME = "check"
@@ -112,25 +113,28 @@ def _same_variables(variables: tuple[str, ...], at: dict[str, float]) -> None:
         raise UsageError(f"--at gives {', '.join(extra)}, which the formula does not use ({', '.join(variables)})")
 
 
-def render(c: Check, fmt: str) -> str:
+SIZE_COLUMNS = ["graph_ops", "tree_ops", "tree_ops_cse", "dag_ops", "ad_seconds", "tree_seconds", "dag_seconds",
+                "lambdify_seconds", "exact_seconds"]
+
+
+def render(c: Check, fmt: str, width: int = 100) -> str:
+    """One check as text: the partials by every method, sizes and times, the verdict."""
     rows = [
         [f"d/d{n}", ad, ex, sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol)]
         for n, ad, ex, sf, fd, tol in zip(c.point, c.ad, c.exact, c.symbolic_float, c.fd, c.tolerance)
     ]
+    costs = {**c.sizes, **{f"{k}_seconds": c.times.get(t) for k, t in (
+        ("ad", "ad"), ("tree", "tree"), ("dag", "dag"), ("lambdify", "lambdify_eval"), ("exact", "exact"))}}
     lines = [
-        f"{c.formula}   at {', '.join(f'{k}={v!r}' for k, v in c.point.items())}",
-        f"value: AD {c.value!r}, exact {c.value_exact!r}",
-        table(rows, ["partial", "AD", "exact (SymPy)", "lambdify", "finite diff.", "|AD - exact|", "tolerance"], fmt),
+        caption(f"{c.formula}   at {', '.join(f'{k}={v!r}' for k, v in c.point.items())}", width),
+        caption(f"value: AD {c.value!r}, exact {c.value_exact!r}", width),
+        table(rows, ["partial", "AD", "exact (SymPy)", "lambdify", "finite diff.", "|AD - exact|", "tolerance"], fmt,
+              width),
         "",
-        table([[
-            c.sizes.get("graph_ops"), c.sizes.get("tree_ops"), c.sizes.get("tree_ops_cse"), c.sizes.get("dag_ops"),
-            fmt_time(c.times.get("ad")), fmt_time(c.times.get("tree")), fmt_time(c.times.get("dag")),
-            fmt_time(c.times.get("lambdify_eval")), fmt_time(c.times.get("exact")),
-        ]], ["graph ops", "tree ops", "tree after cse", "DAG ops", "time AD", "time tree", "time DAG",
-             "time lambdify", "time exact"], fmt),
+        records([costs], SIZE_COLUMNS, fmt, width),
         "",
-        f"verdict: {c.verdict}" + (f" ({c.reason})" if c.reason else "")
-        + f"; ground truth: {c.ground_truth}-mode SymPy derivative, evaluated exactly",
+        caption(f"verdict: {c.verdict}" + (f" ({c.reason})" if c.reason else "")
+                + f"; ground truth: {c.ground_truth}-mode SymPy derivative, evaluated exactly", width),
     ]
     return "\n".join(lines)
 
@@ -144,26 +148,31 @@ def run(args: argparse.Namespace) -> int:
     for c in checks:
         if c.verdict == "out-of-domain":
             raise UsageError(f"the point is outside the domain: {c.reason}")
-    print("\n\n".join(render(c, args.format) for c in checks))
+    print("\n\n".join(render(c, args.format, args.width) for c in checks))
     second = check_hessian(subject, points) if args.order == 2 else []
     for row in second:
-        print("\n" + render_hessian(row, args.format))
+        print("\n" + render_hessian(row, args.format, args.width))
+    passed = not any(c.verdict == "disagree" for c in checks) and not any(r["verdict"] == "disagree" for r in second)
     if args.json:
-        write_json(args.json, {"command": "check", "checks": [c.to_dict() for c in checks], "second_order": second})
-    return 1 if any(c.verdict == "disagree" for c in checks) or any(r["verdict"] == "disagree" for r in second) else 0
+        rows = [c.to_dict() for c in checks]
+        settings = {"formula": args.expr, "id": args.id, "at": args.at, "order": args.order, "variables": args.vars}
+        summary = {"checks": len(rows), "verdicts": verdict_counts(rows), "second_order_verdicts":
+                   verdict_counts(second), "passed": passed}
+        write_json(args.json, document("check", settings, summary=summary, checks=rows, second_order=second))
+    return 0 if passed else 1
 
 
-def render_hessian(row: dict[str, Any], fmt: str) -> str:
+def render_hessian(row: dict[str, Any], fmt: str, width: int = 100) -> str:
     """The Hessian by each method, side by side, and the verdict."""
     if "exact" not in row:
         return f"Hessian: {row['verdict']} ({row['reason']})"
     names = [n for n in row["point"]][: len(row["exact"])]
     lines = ["Hessian (row i, column j: d2/dxi dxj)"]
     for title, key in (("AD over AD", "ad"), ("exact (SymPy)", "exact"), ("finite differences of the gradient", "fd")):
-        lines += [title, table([[n, *r] for n, r in zip(names, row[key])], ["", *names], fmt)]
-    lines.append(
+        lines += [title, table([[n, *r] for n, r in zip(names, row[key])], ["", *names], fmt, width)]
+    lines.append(caption(
         f"Hessian verdict: {row['verdict']}" + (f" ({row['reason']})" if row["reason"] else "")
         + f"; gradient by forward mode off by {fmt_error(row['error_forward'])}, "
-        f"by reverse mode by {fmt_error(row['error_reverse'])} (relative to the exact one)"
-    )
+        f"by reverse mode by {fmt_error(row['error_reverse'])} (relative to the exact one)", width
+    ))
     return "\n".join(lines)

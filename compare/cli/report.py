@@ -8,22 +8,23 @@ swell, measured), the logistic-map swell table and the training section.
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import os
 import statistics
 import sys
 import time
-from collections import Counter
-from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from toygrad import OPS
 
 from .. import second_order, swell
 from . import train as traincmd
-from ..check import VERDICTS
+from ..check import VERDICTS, Check, verdict
 from ..errors import UsageError
-from .output import add_output_options, fmt_error, fmt_time, positive_int, table, write_json
+from ..schema import validate, verdict_counts, verdict_key
+from .output import (
+    add_output_options, caption, document, positive_int, read_json, records, table, verdict_columns, write_json,
+)
 from ..executors import KINDS, DaskMissing, runner
 from ..store import Store, StoreError
 from ..sweep import make_tasks, run_sweep
@@ -117,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_sweep(tasks, executor=executor, done=done, store=store)
     sweep_seconds = time.perf_counter() - started
 
-    results = _Stored(store, ops) if store is not None else _Listed(result.functions, result.pending)
-    status = _report(args, settings, results, result.complete, sweep_seconds, json_path, fresh=True)
+    source = _Listed(result.functions, result.pending) if store is None else store
+    status = _report(args, settings, source, result.complete, sweep_seconds, json_path, fresh=True)
     if store is not None:
         store.close()
     if not result.complete:
@@ -134,10 +135,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report_from(args: argparse.Namespace) -> int:
-    """``--from PATH``: the report of a store, from SQL aggregates, nothing recomputed."""
+    """``--from PATH``: the report of a store, its tables by SQL aggregates, nothing recomputed."""
     for option in ("store", "resume", "scheduler", "executor", "workers", "n", "depth", "points", "vars", "ops"):
         if getattr(args, option) is not None:
-            raise UsageError(f"--from prints a stored run as it is: leave out --{option}")
+            raise UsageError(f"--from prints a stored run as it is: leave out --{option.replace('_', '-')}")
     try:
         store = Store(args.from_store)
     except StoreError as exc:
@@ -146,90 +147,99 @@ def _report_from(args: argparse.Namespace) -> int:
         settings = store.settings
         expected = settings["n"] * len(settings["depths"])
         complete = store.finished() >= expected
-        args.seed, args.order = settings["seed"], settings["order"]
-        status = _report(args, settings, _Stored(store, settings["ops"]), complete, None, args.json, fresh=False)
+        status = _report(args, settings, store, complete, None, args.json, fresh=False)
         if not complete:
-            print(f"the store holds {store.finished()} of the run's {expected} functions: continue it with "
-                  f"report --store {args.from_store} and the run's options", file=sys.stderr)
+            print(f"the store holds {store.finished()} of its run's {expected} functions: run its command again "
+                  f"with --store {args.from_store} to finish it", file=sys.stderr)
     return status
 
 
-def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Listed | _Stored", complete: bool,
+def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Listed | Store", complete: bool,
             sweep_seconds: float | None, json_path: str | None, fresh: bool) -> int:
-    """Print the report's tables (and write its JSON) from ``results``; the exit status.
+    """Print the report of ``results`` (a sweep's functions, or a store), write its JSON; the exit status.
 
-    ``fresh``: the sections made once per run (swell, second order, training) are computed when the sweep is
-    complete (and kept in the store, if any); otherwise they are read from the store if it holds them.
+    The sections made once per run (swell, crossover, training) are computed when ``fresh`` and the sweep is
+    complete (and kept in the store, if there is one); otherwise they are read from the store, if it has them.
     """
-    n, points, variables = settings["n"], settings["points"], settings["variables"]
-    tables: dict[str, Any] = results.tables()
+    n, points, variables, w = settings["n"], settings["points"], settings["variables"], args.width
+    tables: dict[str, Any] = results.tables(settings["ops"])
     out = [
-        f"Agreement by depth: seed {settings['seed']}, {n} functions per depth, {points} points each, "
-        f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is the "
-        "worst error over the policy's tolerance (a large relative error comes with an ill-conditioned point, "
-        "where digits cancel, and the tolerance is wide there as well)",
-        table(_rows(tables["agreement_by_depth"]), _headers(tables["agreement_by_depth"], "depth"), args.format),
+        caption(f"Agreement by depth: seed {settings['seed']}, {n} functions per depth, {points} points each, "
+                f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is "
+                "the worst error over the policy's tolerance (a large relative error comes with an "
+                "ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
+        records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns()], args.format, w),
         "",
-        "Agreement by op (functions that contain the op)",
-        table(_rows(tables["agreement_by_op"]), _headers(tables["agreement_by_op"], "op"), args.format),
+        caption("Agreement by op (functions that contain the op)", w),
+        records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
+                                            *verdict_columns()], args.format, w),
         "",
-        "Cost by depth: medians per function (times per point for AD, exact and lambdify)",
-        table(_rows(tables["cost_by_depth"]), _headers(tables["cost_by_depth"], "depth"), args.format),
+        caption("Cost by depth: medians per function (times per point for AD, exact and lambdify)", w),
+        records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if tables["cost_by_depth"] else ["depth"],
+                args.format, w),
     ]
-    swell_table = results.section("swell", lambda: swell.measure(8), fresh and complete)
+    make = fresh and complete
+    swell_table = _section(results, "swell", lambda: swell.measure(8), make)
     if swell_table is not None:
         tables["swell"] = swell_table
+        out += ["", caption(swell.CAPTION, w), swell.render(tables["swell"], args.format, w)]
+    if settings["order"] >= 2 and complete:
+        by_depth: dict[int, list] = {}
+        for depth, rows in results.second_order_rows():
+            by_depth.setdefault(depth, []).extend(rows)
+        tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
         out += [
             "",
-            "Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x",
-            swell.render(tables["swell"], args.format),
+            caption("Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
+                    "gradient, against SymPy's exact Hessian; first derivatives by forward and by reverse mode "
+                    "against the exact ones", w),
+            records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
         ]
-    if settings["order"] >= 2 and complete:
-        tables["second_order_by_depth"] = second_order.hessian_by_depth(results.second_order_by_depth())
-        crossover = results.section("crossover", second_order.crossover, fresh)
+        crossover = _section(results, "crossover", second_order.crossover, make)
         if crossover is not None:
             tables["crossover"] = crossover
-        out += [
-            "",
-            "Second derivatives by depth: Hessian by AD over AD and by finite differences of the gradient, "
-            "against SymPy's exact Hessian; first derivatives by forward and by reverse mode against the exact ones",
-            table(_rows(tables["second_order_by_depth"]), list(tables["second_order_by_depth"][0]), args.format),
-        ]
-        if crossover is not None:
-            out += [
-                "",
-                "A full gradient by forward mode (one sweep per input) and by reverse mode (one sweep for all)",
-                table(_rows(tables["crossover"]), list(tables["crossover"][0]), args.format),
-            ]
+            out += ["", caption("A full gradient by forward mode (one sweep per input) and by reverse mode (one "
+                                "sweep for all)", w),
+                    records(tables["crossover"], list(tables["crossover"][0]), args.format, w)]
     training = None
-    disagreements_in_training = False
     if not args.no_training:
-        training = results.section(
-            "training", lambda: traincmd.training_section(seed=settings["seed"], quick=args.quick), fresh and complete)
+        training = _section(results, "training",
+                            lambda: traincmd.training_section(seed=settings["seed"], quick=args.quick), make)
     if training is not None:
-        out += ["", traincmd.render_section(training, args.format)]
-        disagreements_in_training = not training["passed"]
+        out += ["", traincmd.render_section(training, args.format, w)]
 
-    counts = results.counts()
-    disagreements = results.disagreements()
+    second = [r for _, rows in results.second_order_rows() for r in rows]
+    disagreements = results.checks_with("disagree") + [r for r in second if r["verdict"] == "disagree"]
     if disagreements:
-        out += ["", "Disagreements (rerun one with: python -m compare check --id ID)"]
-        out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"], args.format))
-    out += ["", _summary(results.n_functions(), counts, sweep_seconds, complete)]
+        out += ["", caption("Disagreements (rerun one with: python -m compare check --id ID)", w)]
+        out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"],
+                         args.format, w))
+    disagreements_in_training = training is not None and not training["passed"]
+    summary = {
+        "functions": results.finished(),
+        "checks": results.checks(),
+        "verdicts": results.verdicts(),
+        "second_order_verdicts": verdict_counts(second),
+        "passed": not disagreements and not disagreements_in_training and complete,
+    }
+    out += ["", caption(_summary(summary, sweep_seconds, complete), w)]
     print("\n".join(out))
     if json_path:
-        write_json(json_path, {
-            "command": "report",
-            "settings": settings,
-            "complete": complete,
-            "pending": results.pending(),
-            "summary": dict(counts),
-            "tables": tables,
-            "training": training,
-            "functions": list(results.functions()),
-            "time_sweep_seconds": sweep_seconds,
-        })
+        write_json(json_path, document(
+            "report", settings, complete=complete, pending=results.pending(), summary=summary, tables=tables,
+            training=training, functions=list(results.functions()),
+            sweep_seconds=results.seconds() if sweep_seconds is None else sweep_seconds,
+        ))
     return 1 if disagreements or disagreements_in_training else 0
+
+
+def _section(results: "_Listed | Store", name: str, make, fresh: bool) -> Any:
+    """A table made once per run: made now if ``fresh`` (and kept in a store), else the one a store kept."""
+    if not isinstance(results, Store):
+        return make() if fresh else None
+    if fresh:
+        results.put_section(name, make())
+    return results.section(name)
 
 
 def _runner(args: argparse.Namespace):
@@ -237,13 +247,12 @@ def _runner(args: argparse.Namespace):
     kind = args.executor or ("dask" if args.scheduler else "process" if (args.workers or 1) > 1 else "inline")
     if args.scheduler and kind != "dask":
         raise UsageError(f"--scheduler is the address of a Dask cluster: it goes with --executor dask, not {kind}")
-    if kind == "dask" and args.scheduler and args.workers:
+    if args.scheduler and args.workers:
         raise UsageError("--workers sizes a LocalCluster: an existing cluster (--scheduler) has its own workers")
+    workers = args.workers or os.cpu_count() if kind == "process" else args.workers
     try:
-        return runner(kind, args.workers if kind != "process" else args.workers or os.cpu_count(), args.scheduler)
-    except DaskMissing as exc:
-        raise UsageError(str(exc)) from None
-    except ConnectionError as exc:
+        return runner(kind, workers, args.scheduler)
+    except (DaskMissing, ConnectionError) as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -256,123 +265,39 @@ def _open_store(path: str, settings: dict[str, Any]) -> Store:
         raise UsageError(f"--store: {exc}") from None
 
 
-def store_tables(store: Store, ops: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """The agreement and cost tables of a store, from SQL aggregates."""
-    selected = [name for name in OPS if name in ops]
-    return {
-        "agreement_by_depth": store.agreement("depth", VERDICTS),
-        "agreement_by_op": store.agreement("op", VERDICTS, groups=selected),
-        "cost_by_depth": store.cost_by_depth(),
-    }
-
-
 class _Listed:
-    """The results of a sweep held in memory (a small run, or one resumed from its JSON)."""
+    """A sweep's functions held in memory (a small run, or one resumed from its JSON), read as a store is."""
 
     def __init__(self, functions: list[dict[str, Any]], pending: list[str]) -> None:
         self._functions = functions
-        self._pending = pending
         self._rows = [r for f in functions for r in f["rows"]]
+        self._pending = pending
 
-    def tables(self) -> dict[str, list[dict[str, Any]]]:
+    def tables(self, ops: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         return {"agreement_by_depth": agreement_by_depth(self._functions),
-                "agreement_by_op": agreement_by_op(self._functions),
+                "agreement_by_op": agreement_by_op(self._functions, ops),
                 "cost_by_depth": cost_by_depth(self._functions)}
 
-    def section(self, name: str, make, fresh: bool) -> Any:
-        return make() if fresh else None
+    def second_order_rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        return ((f["depth"], f.get("second_order", [])) for f in self._functions)
 
-    def second_order_by_depth(self) -> dict[int, list]:
-        by_depth: dict[int, list] = {}
-        for f in self._functions:
-            by_depth.setdefault(f["depth"], []).extend(f["second_order"])
-        return by_depth
+    def checks_with(self, verdict_: str) -> list[dict[str, Any]]:
+        return [r for r in self._rows if r["verdict"] == verdict_]
 
-    def counts(self) -> Counter:
-        return Counter(r["verdict"] for r in self._rows)
+    def verdicts(self) -> dict[str, int]:
+        return verdict_counts(self._rows)
 
-    def disagreements(self) -> list[dict[str, Any]]:
-        out = [r for r in self._rows if r["verdict"] == "disagree"]
-        return out + [r for f in self._functions for r in f.get("second_order", []) if r["verdict"] == "disagree"]
-
-    def n_functions(self) -> int:
+    def finished(self) -> int:
         return len(self._functions)
+
+    def checks(self) -> int:
+        return len(self._rows)
 
     def functions(self) -> list[dict[str, Any]]:
         return self._functions
 
     def pending(self) -> list[str]:
         return self._pending
-
-
-class _Stored:
-    """The results of a sweep in a store: tables by SQL, nothing held in memory."""
-
-    def __init__(self, store: Store, ops: Sequence[str]) -> None:
-        self._store = store
-        self._ops = ops
-
-    def tables(self) -> dict[str, list[dict[str, Any]]]:
-        return {name: [_formatted(row) for row in rows] for name, rows in store_tables(self._store, self._ops).items()}
-
-    def section(self, name: str, make, fresh: bool) -> Any:
-        if fresh:
-            self._store.put_section(name, make())
-        return self._store.section(name)
-
-    def second_order_by_depth(self) -> dict[int, list]:
-        by_depth: dict[int, list] = {}
-        for depth, rows in self._store.second_order_rows():
-            by_depth.setdefault(depth, []).extend(rows)
-        return by_depth
-
-    def counts(self) -> Counter:
-        return Counter({v: n for v, n in self._store.verdict_counts(VERDICTS).items() if n})
-
-    def disagreements(self) -> list[dict[str, Any]]:
-        second = [r for _, rows in self._store.second_order_rows() for r in rows if r["verdict"] == "disagree"]
-        return self._store.checks_with("disagree") + second
-
-    def n_functions(self) -> int:
-        return self._store.finished()
-
-    def functions(self) -> Iterator[dict[str, Any]]:
-        return self._store.functions()
-
-    def pending(self) -> list[str]:
-        return []  # a store's sweep may miss millions: it is continued by running it again, not by a list
-
-
-_LABELS = {"ad_max_error": "AD max err", "ad_median_error": "AD median", "fd_max_error": "FD max err",
-           "fd_median_error": "FD median", "graph_ops": "graph ops", "tree_ops": "tree ops",
-           "tree_ops_cse": "tree after cse", "dag_ops": "DAG ops", "ad_seconds": "time AD",
-           "tree_seconds": "time tree", "dag_seconds": "time DAG", "lambdify_seconds": "time lambdify",
-           "exact_seconds": "time exact", "functions_per_second": "time functions/s"}
-
-
-def _formatted(row: dict[str, Any]) -> dict[str, Any]:
-    """A store's numeric table row as the report shows it (the same cells as the in-memory tables)."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if key == "verdicts":
-            out.update(value)
-        elif key == "ad_worst_error_over_tolerance":
-            out["AD err/tol max"] = f"{value or 0.0:.2g}"
-        elif key.endswith("_error"):
-            out[_LABELS[key]] = fmt_error(value)
-        elif key.endswith("_seconds"):
-            out[_LABELS[key]] = fmt_time(value)
-        elif key == "functions_per_second":
-            out[_LABELS[key]] = f"{value:.1f}" if value else "-"
-        elif key in _LABELS:
-            out[_LABELS[key]] = _size(value)
-        else:
-            out[key] = value
-    return out
-
-
-def _headers(rows: list[dict[str, Any]], first: str) -> list[str]:
-    return list(rows[0]) if rows else [first]
 
 
 def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespace) -> str:
@@ -389,17 +314,53 @@ def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespac
 
 
 def _resumable(path: str, settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The finished functions of an interrupted run, if it was run with the same settings."""
-    data = load_json(path)
-    if data.get("command") != "report" or "functions" not in data:
-        raise UsageError(f"{path} is not the JSON of a report")
-    if data.get("settings") != settings:
-        theirs = data.get("settings")
-        raise UsageError(f"{path} was made with other settings ({theirs}); resume with the same options")
+    """The finished functions of an interrupted run, if it was run with the same settings.
+
+    The file must follow the schema, and the verdict of every finished check is
+    recomputed from its stored numbers (:func:`compare.check.verdict`): a
+    verdict its numbers do not support means the file was edited or damaged.
+    """
+    data = read_json(path)
+    try:
+        validate(data)
+    except ValueError as exc:
+        raise UsageError(f"cannot resume from {path}: {exc}") from None
+    if data["command"] != "report":
+        raise UsageError(f"cannot resume from {path}: it is the JSON of {data['command']}, not of a report")
+    if data["settings"] != settings:
+        raise UsageError(f"{path} was made with other settings ({data['settings']}); resume with the same options")
+    for f in data["functions"]:
+        judged = [(row, "", _rejudge(row)) for row in f["rows"]]
+        judged += [(row, "Hessian ", second_order.hessian_verdict(row)) for row in f["second_order"] if "ad" in row]
+        for row, what, (recomputed, why) in judged:
+            if row["verdict"] != recomputed:
+                at = ",".join(f"{k}={v!r}" for k, v in row["point"].items())
+                raise UsageError(
+                    f"cannot resume from {path}: function {f['id']} at {at}: the stored {what}verdict is "
+                    f"{row['verdict']} but its numbers say {recomputed} ({why or 'within every tolerance'}); "
+                    "the file was edited or damaged"
+                )
     return {f["id"]: f for f in data["functions"]}
 
 
+_CHECK_FIELDS = {f.name for f in dataclasses.fields(Check)}
+
+
+def _rejudge(row: dict[str, Any]) -> tuple[str, str]:
+    """The verdict a stored check's numbers give (out-of-domain when there is nothing to compare)."""
+    if row["verdict"] == "out-of-domain" and not row["exact"]:
+        return row["verdict"], row["reason"]
+    if row["value"] is None or row["value_exact"] is None or row["value_tolerance"] is None:
+        return "out-of-domain", "no value to compare"
+    return verdict(Check(**{k: v for k, v in row.items() if k in _CHECK_FIELDS}))
+
+
 # -------------------------------------------------------------- aggregation
+
+AGREEMENT_COLUMNS = ["functions", "points", "ad_max_error", "ad_median_error", "fd_max_error", "fd_median_error",
+                     "ad_worst_error_over_tolerance"]
+HESSIAN_COLUMNS = ["depth", "points", "hessian_ad_max_error", "hessian_fd_max_error", "forward_max_error",
+                   "reverse_max_error", "ad_hessian_seconds", "exact_seconds"]
 
 
 def _median(xs: Sequence[float]) -> float | None:
@@ -412,22 +373,16 @@ def _max(xs: Sequence[float]) -> float | None:
     return max(xs) if xs else None
 
 
-def _ratio(rows: list[dict[str, Any]]) -> str:
+def _ratio(rows: list[dict[str, Any]]) -> float | None:
     """The worst |AD - exact| / tolerance over the rows' components: below 1 is agreement."""
+    if not rows:
+        return None
     worst = 0.0
     for r in rows:
         for a, e, t in zip(r["ad"], r["exact"], r["tolerance"]):
             if a != e:
                 worst = max(worst, abs(a - e) / t if t else float("inf"))
-    return f"{worst:.2g}"
-
-
-def _size(x: float | None) -> str:
-    return "-" if x is None else f"{x:g}"
-
-
-def _rows(dicts: list[dict[str, Any]]) -> list[list[Any]]:
-    return [list(d.values()) for d in dicts]
+    return worst
 
 
 def _point(row: dict[str, Any]) -> str:
@@ -443,18 +398,17 @@ def _agreement(fs: list[dict[str, Any]], medians: bool) -> dict[str, Any]:
     """Counts, errors and verdicts of a group of functions' checks."""
     rows = [r for f in fs for r in f["rows"]]
     compared = _compared(rows)
-    counts = Counter(r["verdict"] for r in rows)
     ad = [r["error_ad"] for r in compared]
     fd = [r["error_fd"] for r in compared]
     return {
         "functions": len(fs),
         "points": len(rows),
-        "AD max err": fmt_error(_max(ad)),
-        **({"AD median": fmt_error(_median(ad))} if medians else {}),
-        "FD max err": fmt_error(_max(fd)),
-        **({"FD median": fmt_error(_median(fd))} if medians else {}),
-        "AD err/tol max": _ratio(compared),
-        **{v: counts.get(v, 0) for v in VERDICTS},
+        "ad_max_error": _max(ad),
+        **({"ad_median_error": _median(ad)} if medians else {}),
+        "fd_max_error": _max(fd),
+        **({"fd_median_error": _median(fd)} if medians else {}),
+        "ad_worst_error_over_tolerance": _ratio(compared),
+        "verdicts": verdict_counts(rows),
     }
 
 
@@ -463,8 +417,10 @@ def agreement_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"depth": d, **_agreement([f for f in functions if f["depth"] == d], medians=True)} for d in depths]
 
 
-def agreement_by_op(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"op": name, **_agreement([f for f in functions if name in f["ops"]], medians=False)} for name in OPS]
+def agreement_by_op(functions: list[dict[str, Any]], ops: Sequence[str] = tuple(OPS)) -> list[dict[str, Any]]:
+    """One row per op that was selected, in the table's order (an op no function drew has zeros)."""
+    return [{"op": name, **_agreement([f for f in functions if name in f["ops"]], medians=False)}
+            for name in OPS if name in ops]
 
 
 def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -476,34 +432,27 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         total = sum(f["seconds"] for f in fs)
         out.append({
             "depth": depth,
-            "graph ops": _size(_median([r["sizes"].get("graph_ops") for r in firsts])),
-            "tree ops": _size(_median([r["sizes"].get("tree_ops") for r in firsts])),
-            "tree after cse": _size(_median([r["sizes"].get("tree_ops_cse") for r in firsts])),
-            "DAG ops": _size(_median([r["sizes"].get("dag_ops") for r in firsts])),
-            "time AD": fmt_time(_median([r["times"].get("ad") for r in rows])),
-            "time tree": fmt_time(_median([r["times"].get("tree") for r in firsts])),
-            "time DAG": fmt_time(_median([r["times"].get("dag") for r in firsts])),
-            "time lambdify": fmt_time(_median([r["times"].get("lambdify_eval") for r in rows])),
-            "time exact": fmt_time(_median([r["times"].get("exact") for r in rows])),
-            "time functions/s": f"{len(fs) / total:.1f}" if total else "-",
+            "graph_ops": _median([r["sizes"].get("graph_ops") for r in firsts]),
+            "tree_ops": _median([r["sizes"].get("tree_ops") for r in firsts]),
+            "tree_ops_cse": _median([r["sizes"].get("tree_ops_cse") for r in firsts]),
+            "dag_ops": _median([r["sizes"].get("dag_ops") for r in firsts]),
+            "ad_seconds": _median([r["times"].get("ad") for r in rows]),
+            "tree_seconds": _median([r["times"].get("tree") for r in firsts]),
+            "dag_seconds": _median([r["times"].get("dag") for r in firsts]),
+            "lambdify_seconds": _median([r["times"].get("lambdify_eval") for r in rows]),
+            "exact_seconds": _median([r["times"].get("exact") for r in rows]),
+            "functions_per_second": len(fs) / total if total else None,
         })
     return out
 
 
-def _summary(n_functions: int, counts: Counter, seconds: float | None, complete: bool) -> str:
-    checks = sum(counts.values())
-    parts = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
-    verdict = (
+def _summary(summary: dict[str, Any], seconds: float | None, complete: bool) -> str:
+    parts = ", ".join(f"{summary['verdicts'][verdict_key(v)]} {v}" for v in VERDICTS)
+    verdict_ = (
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
-        if not counts.get("disagree") else "SOME GRADIENTS DISAGREE (listed above)"
+        if not summary["verdicts"]["disagree"] else "SOME GRADIENTS DISAGREE (listed above)"
     )
     status = "" if complete else " (interrupted: partial results)"
     when = "stored" if seconds is None else f"in {seconds:.1f} s"
-    return f"{checks} checks of {n_functions} functions {when}{status}: {parts}. {verdict}."
-
-
-def load_json(path: str) -> dict[str, Any]:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+    return (f"{summary['checks']} checks of {summary['functions']} functions {when}{status}: {parts}. "
+            f"{verdict_}.")

@@ -18,10 +18,10 @@ from toygrad import DomainError
 from toygrad.data import DATASETS
 
 from ..errors import UsageError
-from .output import add_output_options, fmt_error, fmt_time, progress, table, write_json
+from .output import add_output_options, caption, cell, document, fmt_time, progress, records, write_json
 from ..training import (
-    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, VERIFY_HEADERS, Problem, Setup, TrainingRun, _metric, fit,
-    predict, prepare, setup_for,
+    LOSSES, METHODS, OPTIMIZERS, TRAINABLE_ACTIVATIONS, Problem, Setup, TrainingRun, _metric, fit, predict, prepare,
+    setup_for,
 )
 
 NAME = "train"
@@ -97,10 +97,27 @@ def _plot_regions(ax, problem: Problem) -> None:
 
 # ------------------------------------------------------------------ report section
 
-_SECTION_VERIFY = ["data set", "parameters", "examples", "AD max rel. error", "FD max rel. error",
-                   "AD tolerance (rel.)", "verdict"]
-_SECTION_TRAIN = ["data set", "set-up", "trained by", "steps", "train loss", "train", "test", "AD per step",
-                  "symbolic per step", "symbolic one-time", "AD/symbolic gap"]
+TRAINING_CAPTION = (
+    "Training (accuracy for classification, RMSE for regression; symbolic: SymPy's gradient of one example, "
+    "derived and compiled once, on the whole batch; gap: largest relative difference between the AD and the "
+    "symbolic loss trajectories)"
+)
+_SECTION_VERIFY = ["dataset", "parameters", "examples", "ad_max_error", "fd_max_error", "ad_tolerance", "verdict"]
+_SECTION_TRAIN = ["dataset", "setup", "method", "steps", "train_loss", "train_accuracy", "test_accuracy",
+                  "train_rmse", "test_rmse", "ad_step_seconds", "symbolic_step_seconds", "symbolic_setup_seconds",
+                  "ad_symbolic_gap", "refused"]
+
+
+def run_json(run: TrainingRun) -> dict[str, Any]:
+    """A training run as JSON: timings under ``times`` (seconds), everything else deterministic."""
+    sym = run.symbolic
+    symbolic = None if sym is None else {
+        "bindings": sym["bindings"], "max_gap": sym["max_gap"], "ad_losses": sym["ad_losses"],
+        "times": {"derive": sym["derive"], "compile": sym["compile"], "per_step": sym["per_step"],
+                  "per_step_ad": sym["per_step_ad"], "train_ad": sym["train_ad"]},
+    }
+    return {"setup": asdict(run.setup), "method": run.method, "metric": run.metric, "losses": run.losses,
+            "history": run.history, "final": run.final, "times": run.times, "symbolic": symbolic}
 
 
 def training_section(seed: int = 0, quick: bool = False) -> dict[str, Any]:
@@ -108,8 +125,8 @@ def training_section(seed: int = 0, quick: bool = False) -> dict[str, Any]:
 
     Sine trains with the symbolic method, which also runs AD from the same
     start: the two ways to get a gradient, side by side on real training.
-    About 5 s; ``quick`` trains a third of the steps. Plain data, for JSON;
-    ``passed`` is False if a verification disagreed.
+    About 5 s; ``quick`` trains a third of the steps. Plain data (numbers as
+    numbers), for JSON; ``passed`` is False if a verification disagreed.
     """
     verification_rows, training_rows, runs = [], [], []
     passed = True
@@ -120,55 +137,46 @@ def training_section(seed: int = 0, quick: bool = False) -> dict[str, Any]:
         problem = prepare(setup)
         v = problem.verify()
         passed &= v.passed
-        verification_rows.append([dataset, v.parameters, v.examples, fmt_error(v.ad_error), fmt_error(v.fd_error),
-                                  fmt_error(v.ad_tolerance), v.verdict])
+        verification_rows.append({
+            "dataset": dataset, "parameters": v.parameters, "examples": v.examples, "ad_max_error": v.ad_error,
+            "fd_max_error": v.fd_error, "ad_tolerance": v.ad_tolerance, "verdict": v.verdict,
+        })
+        row = dict.fromkeys(_SECTION_TRAIN)
+        row.update({"dataset": dataset, "setup": _short(setup), "method": method, "steps": 0})
         if not v.passed:
-            training_rows.append([dataset, _short(setup), "refused", 0, "-", "-", "-", "-", "-", "-", v.reason])
+            training_rows.append({**row, "refused": v.reason})
             continue
         run = fit(problem, method, verification=v)
         sym = run.symbolic
-        training_rows.append([
-            dataset, _short(setup), method, setup.steps, f"{run.final['train_loss']:.3g}",
-            _fmt_metric(run.metric, run.final["train"]), _fmt_metric(run.metric, run.final["test"]),
-            fmt_time(sym["per_step_ad"] if sym else run.times["per_step"]),
-            fmt_time(sym["per_step"]) if sym else "-",
-            fmt_time(sym["derive"] + sym["compile"]) if sym else "-",
-            fmt_error(sym["max_gap"]) if sym else "-",
-        ])
-        runs.append({
-            "dataset": dataset, "setup": asdict(setup), "method": method, "verification": v.verdict,
-            "final": run.final, "times": run.times, "history": run.history,
-            "symbolic": {k: x for k, x in run.symbolic.items() if k != "ad_losses"} if run.symbolic else None,
+        metric = run.metric
+        row.update({
+            "steps": setup.steps, "train_loss": run.final["train_loss"],
+            f"train_{metric}": run.final["train"], f"test_{metric}": run.final["test"],
+            "ad_step_seconds": sym["per_step_ad"] if sym else run.times["per_step"],
+            "symbolic_step_seconds": sym["per_step"] if sym else None,
+            "symbolic_setup_seconds": sym["derive"] + sym["compile"] if sym else None,
+            "ad_symbolic_gap": sym["max_gap"] if sym else None,
         })
-    return {
-        "title": "Verified training: each gradient is checked on a mini-batch first (AD and finite differences "
-                 "against SymPy's exact DAG-mode gradient), then the network is trained",
-        "verification": {"headers": _SECTION_VERIFY, "rows": verification_rows},
-        "training": {"headers": _SECTION_TRAIN, "rows": training_rows},
-        "runs": runs,
-        "passed": passed,
-    }
+        training_rows.append(row)
+        runs.append({"dataset": dataset, "verification": v.verdict, "run": run_json(run)})
+    return {"verification": verification_rows, "training": training_rows, "runs": runs, "passed": passed}
 
 
-def render_section(section: dict[str, Any], fmt: str = "simple") -> str:
-    """The training section as text: a title and two tables."""
+def render_section(section: dict[str, Any], fmt: str = "simple", width: int = 100) -> str:
+    """The training section as text: a caption and two tables (the refusal column only if one was refused)."""
+    columns = [c for c in _SECTION_TRAIN if c != "refused" or any(r["refused"] for r in section["training"])]
     return "\n".join([
-        section["title"],
-        table(section["verification"]["rows"], section["verification"]["headers"], fmt),
+        caption("Verified training: each gradient is checked on a mini-batch first (AD and finite differences "
+                "against SymPy's exact DAG-mode gradient), then the network is trained", width),
+        records(section["verification"], _SECTION_VERIFY, fmt, width),
         "",
-        "Training (train/test: accuracy, or RMSE for regression; symbolic: SymPy's gradient of one example, derived "
-        "and compiled once, on the whole batch; gap: largest relative difference between the AD and the symbolic "
-        "loss trajectories)",
-        table(section["training"]["rows"], section["training"]["headers"], fmt),
+        caption(TRAINING_CAPTION, width),
+        records(section["training"], columns, fmt, width),
     ])
 
 
 def _short(s: Setup) -> str:
     return f"{s.activation} MLP {list(s.hidden)}, {s.loss}, {s.optim}"
-
-
-def _fmt_metric(metric: str, value: float) -> str:
-    return f"{value:.1%}" if metric == "accuracy" else f"{value:.4g}"
 
 
 # ------------------------------------------------------------------ command line
@@ -236,44 +244,68 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(_NO_MATPLOTLIB)
     problem = prepare(setup)
     v = problem.verify()
-    print(f"Verifying the gradient of the loss ({setup.loss}{' + L2' if setup.l2 else ''}) on {v.examples} training "
-          f"examples: {problem.architecture()} at its initial weights")
-    print(table(v.rows(), VERIFY_HEADERS, args.format))
-    print(f"exact: SymPy's DAG-mode gradient at the exact point, derived in {fmt_time(v.times['derive'])} and "
-          f"evaluated in {fmt_time(v.times['exact'])}; finite differences in {fmt_time(v.times['fd'])}", flush=True)
+    w = args.width
+    print(caption(f"Verifying the gradient of the loss ({setup.loss}{' + L2' if setup.l2 else ''}) on {v.examples} "
+                  f"training examples: {problem.architecture()} at its initial weights", w))
+    print(records(_verification_rows(v), VERIFY_COLUMNS, args.format, w))
+    print(caption(f"exact: SymPy's DAG-mode gradient at the exact point, derived in {fmt_time(v.times['derive'])} "
+                  f"and evaluated in {fmt_time(v.times['exact'])}; finite differences in {fmt_time(v.times['fd'])}",
+                  w), flush=True)
+    settings = {"setup": asdict(setup), "method": args.method}
     if not v.passed:
-        print(f"refusing to train: {v.reason}")
+        print(caption(f"refusing to train: {v.reason}", w))
         if args.json:
-            write_json(args.json, {"command": "train", "setup": asdict(setup), "verification": v.to_dict()})
+            write_json(args.json, document("train", settings, verification=v.to_dict()))
         return 1
     if v.verdict == "non-smooth":
-        print(f"note: {v.reason}; AD and SymPy may differ there, by convention")
-    print(f"\nTraining {problem.architecture()}: {setup.describe()}; method {args.method}", flush=True)
+        print(caption(f"note: {v.reason}; AD and SymPy may differ there, by convention", w))
+    print(caption(f"\nTraining {problem.architecture()}: {setup.describe()}; method {args.method}", w), flush=True)
     try:
         result = fit(problem, args.method, verification=v, progress=progress, every=args.every)
     except DomainError as exc:
         raise UsageError(f"{exc}; a smaller --lr may help") from None
-    name = "accuracy" if result.metric == "accuracy" else "RMSE"
-    print(table([[h["step"], f"{h['loss']:.6g}", _fmt_metric(result.metric, h["train"]),
-                  _fmt_metric(result.metric, h["test"])] for h in result.history],
-                ["step", "loss", f"train {name}", f"test {name}"], args.format))
+    metric, name = result.metric, "accuracy" if result.metric == "accuracy" else "RMSE"
+    print(records([{"step": h["step"], "loss": h["loss"], f"train_{metric}": h["train"], f"test_{metric}": h["test"]}
+                   for h in result.history],
+                  ["step", "loss", (f"train_{metric}", f"train {name}"), (f"test_{metric}", f"test {name}")],
+                  args.format, w))
     f = result.final
     print()
-    print(table([[part, f[f"{part}_points"], f"{f[f'{part}_loss']:.6g}", _fmt_metric(result.metric, f[part])]
-                 for part in ("train", "test")], ["final", "points", "loss", name], args.format))
+    print(records([{"final": part, "points": f[f"{part}_points"], "loss": f[f"{part}_loss"], metric: f[part]}
+                   for part in ("train", "test")], ["final", ("points", "points"), "loss", (metric, name)],
+                  args.format, w))
     print(f"{setup.steps} steps in {fmt_time(result.times['train'])}: {fmt_time(result.times['per_step'])} per step")
     if result.symbolic:
         sym = result.symbolic
         print()
-        print(table([
-            ["AD (backward)", "-", "-", fmt_time(sym["per_step_ad"]), fmt_time(sym["train_ad"])],
-            ["symbolic (SymPy, numpy)", fmt_time(sym["derive"]), fmt_time(sym["compile"]), fmt_time(sym["per_step"]),
-             fmt_time(result.times["train"])],
-        ], ["gradient", "derive", "compile", "per step", f"{setup.steps} steps"], args.format))
-        print(f"largest relative gap between the AD and the symbolic loss trajectories: {fmt_error(sym['max_gap'])}")
+        print(records([
+            {"gradient": "AD (backward)", "step_seconds": sym["per_step_ad"], "train_seconds": sym["train_ad"]},
+            {"gradient": "symbolic (SymPy, numpy)", "derive_seconds": sym["derive"],
+             "compile_seconds": sym["compile"], "step_seconds": sym["per_step"],
+             "train_seconds": result.times["train"]},
+        ], ["gradient", ("derive_seconds", "derive"), ("compile_seconds", "compile"), ("step_seconds", "per step"),
+            ("train_seconds", f"{setup.steps} steps")], args.format, w))
+        print(caption(f"largest relative gap between the AD and the symbolic loss trajectories: "
+                      f"{cell('max_gap', sym['max_gap'])}", w))
     if args.plot:
         plot(result, args.plot)
         print(f"wrote {args.plot}")
     if args.json:
-        write_json(args.json, {"command": "train", **result.to_dict()})
+        write_json(args.json, document("train", settings, verification=v.to_dict(), run=run_json(result)))
     return 0
+
+
+VERIFY_COLUMNS = [("against", "against exact"), "parameters", ("max_error", "max rel. error"),
+                  ("tolerance", "tolerance (rel.)"), ("worst_error_over_tolerance", "worst err/tol"), "verdict"]
+
+
+def _verification_rows(v: Any) -> list[dict[str, Any]]:
+    """The verification's two comparisons (AD and finite differences against the exact gradient) as records."""
+    return [
+        {"against": "AD (backward)", "parameters": v.parameters, "max_error": v.ad_error,
+         "tolerance": v.ad_tolerance, "worst_error_over_tolerance": v.ad_worst,
+         "verdict": "agree" if v.ad_agrees else "DISAGREE"},
+        {"against": "finite differences", "parameters": v.parameters - v.fd_skipped, "max_error": v.fd_error,
+         "tolerance": v.fd_tolerance, "worst_error_over_tolerance": v.fd_worst,
+         "verdict": "agree" if v.fd_agrees else "DISAGREE"},
+    ]
