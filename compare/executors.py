@@ -216,6 +216,7 @@ class DaskRunner(Runner):
             except (TimeoutError, OSError):
                 pass
         if self._cluster is not None:  # its workers are ours: stop them at once, dropping their batches
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)  # the lost connections are expected
             for pid in self._worker_pids():
                 try:
                     os.kill(pid, signal.SIGKILL)

@@ -175,6 +175,13 @@ def test_sigkill_partway_then_rerun_gives_the_store_of_an_uninterrupted_run(tmp_
         assert strip(a.tables(a.settings["ops"])) == strip(b.tables(b.settings["ops"]))
 
 
+def test_dask_asked_for_but_missing_is_exit_2_saying_how_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now fails
+    assert main([*ARGS, "--executor", "dask"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install -e '.[dask]'" in err and len(err.strip().splitlines()) == 1
+
+
 def test_store_is_in_wal_mode(tmp_path):
     path = tmp_path / "s.sqlite"
     Store(path, {"seed": 0}).close()
