@@ -49,6 +49,7 @@ import time
 import tracemalloc
 from typing import Any, Callable, Iterator
 
+from . import scale as scalecmd
 from .output import add_output_options, caption, document, positive_int, progress, records, write_json
 
 NAME = "bench"
@@ -70,6 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="nodes in the deep chain (default 100000)")
     parser.add_argument("--micrograd-repeats", type=positive_int, default=3, metavar="N",
                         help="demo steps for micrograd, which is slow (default 3)")
+    scalecmd.add_arguments(parser)
     add_output_options(parser)
 
 
@@ -387,6 +389,8 @@ def summary_line(result: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scale:
+        return scalecmd.run(args)
     have = {name: available(name) for name in ("micrograd", "torch")}
     stages = 3 + (args.chain > MICROGRAD_MAX_DEPTH) + 2 * have["micrograd"] + have["torch"]
     bar = progress(range(stages), total=stages, desc="bench")
