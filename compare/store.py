@@ -37,19 +37,19 @@ STORE_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS functions (
-    id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL,
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     depth INTEGER NOT NULL,
     seconds REAL,
     record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS function_ops (
     op TEXT NOT NULL,
-    function_id TEXT NOT NULL REFERENCES functions(id),
-    PRIMARY KEY (op, function_id)
+    seq INTEGER NOT NULL REFERENCES functions(seq),
+    PRIMARY KEY (op, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checks (
-    function_id TEXT NOT NULL REFERENCES functions(id),
+    seq INTEGER NOT NULL REFERENCES functions(seq),
     position INTEGER NOT NULL,
     depth INTEGER NOT NULL,
     verdict TEXT NOT NULL,
@@ -59,15 +59,32 @@ CREATE TABLE IF NOT EXISTS checks (
     worst_ratio REAL,
     graph_ops REAL, tree_ops REAL, tree_ops_cse REAL, dag_ops REAL,
     ad_seconds REAL, tree_seconds REAL, dag_seconds REAL, lambdify_seconds REAL, exact_seconds REAL,
-    row TEXT NOT NULL,
-    PRIMARY KEY (function_id, position)
-);
+    PRIMARY KEY (seq, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS second_order (
+    seq INTEGER NOT NULL REFERENCES functions(seq),
+    position INTEGER NOT NULL,
+    verdict TEXT NOT NULL,
+    PRIMARY KEY (seq, position)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sections (name TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS functions_seq ON functions(seq);
 CREATE INDEX IF NOT EXISTS checks_verdict ON checks(verdict);
+CREATE INDEX IF NOT EXISTS second_order_verdict ON second_order(verdict);
 """
 
 _SIZES = ("graph_ops", "tree_ops", "tree_ops_cse", "dag_ops")
+_FIRST = ("position = 0 AND graph_ops IS NOT NULL", "graph_ops")
+_TIMED = ("ad_seconds IS NOT NULL", "ad_seconds")
+_COMPARED = ("compared", "compared")
+#: each median of the report: its column, the checks it is taken over and the columns that condition reads
+#: (a partial index on depth, the column and those serves each, so the median walks an index, no table)
+_MEDIANS = {
+    "ad_median_error": ("error_ad", *_COMPARED), "fd_median_error": ("error_fd", *_COMPARED),
+    **{size: (size, *_FIRST) for size in ("graph_ops", "tree_ops", "tree_ops_cse", "dag_ops")},
+    "ad_seconds": ("ad_seconds", *_TIMED), "tree_seconds": ("tree_seconds", *_FIRST),
+    "dag_seconds": ("dag_seconds", *_FIRST), "lambdify_seconds": ("lambdify_seconds", *_TIMED),
+    "exact_seconds": ("exact_seconds", *_TIMED),
+}
 _TIMES = (("ad_seconds", "ad"), ("tree_seconds", "tree"), ("dag_seconds", "dag"),
           ("lambdify_seconds", "lambdify_eval"), ("exact_seconds", "exact"))
 
@@ -125,7 +142,9 @@ class Store:
             return
         self.settings = dict(settings)
         if not tables:
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA + "".join(
+                f"CREATE INDEX IF NOT EXISTS median_{name} ON checks(depth, {column}, {reads}) "
+                f"WHERE {where} AND {column} IS NOT NULL;\n" for name, (column, where, reads) in _MEDIANS.items()))
         stored = self._read_settings()
         if not stored:
             with self._transaction():
@@ -166,20 +185,20 @@ class Store:
     def append(self, seq: int, function: Mapping[str, Any]) -> bool:
         """Store one finished function (``seq``: its place in the sweep) with its checks, in one transaction.
 
-        Returns False, storing nothing, when a function with its id is already there.
+        Returns False, storing nothing, when a function with its id or place is already there.
         """
-        record = {k: v for k, v in function.items() if k != "rows"}
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO functions VALUES (?, ?, ?, ?, ?)",
-                (function["id"], seq, function["depth"], function.get("seconds"), _dumps(record)))
+                (seq, function["id"], function["depth"], function.get("seconds"), _dumps(function)))
             if cursor.rowcount == 0:
                 return False
             self._db.executemany("INSERT INTO function_ops VALUES (?, ?)",
-                                 [(op, function["id"]) for op in sorted(set(function.get("ops", ())))])
-            self._db.executemany(
-                f"INSERT INTO checks VALUES ({', '.join('?' * 18)})",
-                [_check_row(function, i, row) for i, row in enumerate(function["rows"])])
+                                 [(op, seq) for op in sorted(set(function.get("ops", ())))])
+            self._db.executemany(f"INSERT INTO checks VALUES ({', '.join('?' * 17)})",
+                                 [_check_row(seq, function["depth"], i, row) for i, row in enumerate(function["rows"])])
+            self._db.executemany("INSERT INTO second_order VALUES (?, ?, ?)",
+                                 [(seq, i, row["verdict"]) for i, row in enumerate(function.get("second_order", ()))])
         return True
 
     def put_section(self, name: str, data: Any) -> None:
@@ -202,18 +221,8 @@ class Store:
 
     def functions(self) -> Iterator[dict[str, Any]]:
         """The stored functions with their checks, in sweep order, one at a time."""
-        current: dict[str, Any] | None = None
-        query = ("SELECT f.id, f.record, c.row FROM functions f LEFT JOIN checks c ON c.function_id = f.id "
-                 "ORDER BY f.seq, c.position")
-        for fid, record, row in self._db.execute(query):
-            if current is None or current["id"] != fid:
-                if current is not None:
-                    yield current
-                current = {**json.loads(record), "rows": []}
-            if row is not None:
-                current["rows"].append(json.loads(row))
-        if current is not None:
-            yield current
+        for (record,) in self._db.execute("SELECT record FROM functions ORDER BY seq"):
+            yield json.loads(record)
 
     def section(self, name: str) -> Any:
         """A table kept with :meth:`put_section`, or None."""
@@ -224,15 +233,24 @@ class Store:
         """Always empty: a store's sweep may miss millions of functions, and is continued by running it again."""
         return []
 
-    def checks_with(self, verdict: str) -> list[dict[str, Any]]:
-        """The checks that have ``verdict``, in sweep order (for the disagreements table: few by design)."""
-        query = ("SELECT c.row FROM checks c JOIN functions f ON f.id = c.function_id WHERE c.verdict = ? "
-                 "ORDER BY f.seq, c.position")
-        return [json.loads(r) for (r,) in self._db.execute(query, (verdict,))]
+    def disagreements(self) -> list[dict[str, Any]]:
+        """The checks that disagree, then the second-order ones, in sweep order (few, by design)."""
+        out = []
+        for table, key in (("checks", "rows"), ("second_order", "second_order")):
+            found = self._db.execute(f"SELECT seq, position FROM {table} WHERE verdict = 'disagree' ORDER BY seq, position")
+            for seq, position in found.fetchall():
+                record = self._db.execute("SELECT record FROM functions WHERE seq = ?", (seq,)).fetchone()[0]
+                out.append(json.loads(record)[key][position])
+        return out
 
     def verdicts(self) -> dict[str, int]:
         """Checks by verdict, as :func:`compare.schema.verdict_counts` gives them (every verdict, zeros too)."""
         return _counts(dict(self._db.execute("SELECT verdict, COUNT(*) FROM checks GROUP BY verdict").fetchall()))
+
+    def second_order_verdicts(self) -> dict[str, int]:
+        """Second-order checks by verdict, in the same form."""
+        return _counts(dict(self._db.execute(
+            "SELECT verdict, COUNT(*) FROM second_order GROUP BY verdict").fetchall()))
 
     def checks(self) -> int:
         """How many checks are stored."""
@@ -243,9 +261,10 @@ class Store:
         return self._db.execute("SELECT COALESCE(SUM(seconds), 0.0) FROM functions").fetchone()[0]
 
     def second_order_rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """Each function's depth and second-order rows, in sweep order."""
-        for depth, record in self._db.execute("SELECT depth, record FROM functions ORDER BY seq"):
-            yield depth, json.loads(record).get("second_order", [])
+        """Each function's depth and second-order rows, in sweep order (for ``--order 2``'s Hessian table)."""
+        query = "SELECT depth, record FROM functions WHERE seq IN (SELECT DISTINCT seq FROM second_order) ORDER BY seq"
+        for depth, record in self._db.execute(query):
+            yield depth, json.loads(record)["second_order"]
 
     # ------------------------------------------------------------ aggregates
 
@@ -265,23 +284,26 @@ class Store:
         the checks of the functions that contain the op).
         """
         if by == "depth":
-            source = "SELECT depth AS g, * FROM checks"
+            source = "SELECT depth AS g, {} FROM checks"
             functions = "SELECT depth AS g, COUNT(*) FROM functions GROUP BY depth"
         elif by == "op":
-            source = "SELECT o.op AS g, c.* FROM function_ops o JOIN checks c ON c.function_id = o.function_id"
+            source = "SELECT o.op AS g, {} FROM function_ops o JOIN checks c ON c.seq = o.seq"
             functions = "SELECT op AS g, COUNT(*) FROM function_ops GROUP BY op"
         else:
             raise ValueError(f"agreement by {by!r}: expected 'depth' or 'op'")
         n_functions = dict(self._db.execute(functions).fetchall())
-        stats = {g: rest for g, *rest in self._db.execute(
-            f"SELECT g, COUNT(*), MAX(CASE WHEN compared THEN error_ad END), "
-            f"MAX(CASE WHEN compared THEN error_fd END), MAX(CASE WHEN compared THEN worst_ratio END) "
-            f"FROM ({source}) GROUP BY g")}
+        stats: dict[Any, list] = {}
         counts: dict[Any, dict[str, int]] = {}
-        for g, verdict, n in self._db.execute(f"SELECT g, verdict, COUNT(*) FROM ({source}) GROUP BY g, verdict"):
+        columns = "verdict, compared, error_ad, error_fd, worst_ratio"
+        for g, verdict, n, *maxima in self._db.execute(  # one pass: per group and verdict, then combined here
+                f"SELECT g, verdict, COUNT(*), MAX(CASE WHEN compared THEN error_ad END), "
+                f"MAX(CASE WHEN compared THEN error_fd END), MAX(CASE WHEN compared THEN worst_ratio END) "
+                f"FROM ({source.format(columns)}) GROUP BY g, verdict"):
             counts.setdefault(g, {})[verdict] = n
-        medians = ({name: self._medians(source, column, "compared") for name, column in
-                    (("ad", "error_ad"), ("fd", "error_fd"))} if by == "depth" else None)
+            points, *best = stats.get(g, (0, None, None, None))
+            stats[g] = [points + n, *(b if m is None else m if b is None else max(b, m) for b, m in zip(best, maxima))]
+        medians = ({name: self._medians(name, sorted(n_functions)) for name in ("ad_median_error", "fd_median_error")}
+                   if by == "depth" else None)
         keys = sorted(n_functions) if groups is None else list(groups)
         out = []
         for g in keys:
@@ -289,10 +311,10 @@ class Store:
             row: dict[str, Any] = {by: g, "functions": n_functions.get(g, 0), "points": points,
                                    "ad_max_error": ad_max}
             if medians is not None:
-                row["ad_median_error"] = medians["ad"].get(g)
+                row["ad_median_error"] = medians["ad_median_error"].get(g)
             row["fd_max_error"] = fd_max
             if medians is not None:
-                row["fd_median_error"] = medians["fd"].get(g)
+                row["fd_median_error"] = medians["fd_median_error"].get(g)
             row["ad_worst_error_over_tolerance"] = ratio
             row["verdicts"] = _counts(counts.get(g, {}))
             out.append(row)
@@ -300,42 +322,39 @@ class Store:
 
     def cost_by_depth(self) -> list[dict[str, Any]]:
         """Per depth: median sizes (first point of each function), median times, functions per second."""
-        first = "SELECT * FROM checks WHERE position = 0 AND graph_ops IS NOT NULL"
-        timed = "SELECT * FROM checks WHERE ad_seconds IS NOT NULL"
-        columns = [*((s, first, s) for s in _SIZES),
-                   ("ad_seconds", timed, "ad_seconds"), ("tree_seconds", first, "tree_seconds"),
-                   ("dag_seconds", first, "dag_seconds"), ("lambdify_seconds", timed, "lambdify_seconds"),
-                   ("exact_seconds", timed, "exact_seconds")]
-        medians = {name: self._medians(f"SELECT depth AS g, * FROM ({source})", column)
-                   for name, source, column in columns}
-        out = []
-        for depth, n, total in self._db.execute(
-                "SELECT depth, COUNT(*), SUM(seconds) FROM functions GROUP BY depth ORDER BY depth"):
-            out.append({"depth": depth, **{name: medians[name].get(depth) for name, _, _ in columns},
-                        "functions_per_second": n / total if total else None})
+        found = self._db.execute(
+            "SELECT depth, COUNT(*), SUM(seconds) FROM functions GROUP BY depth ORDER BY depth").fetchall()
+        depths = [depth for depth, _, _ in found]
+        names = [name for name in _MEDIANS if not name.endswith("_error")]
+        medians = {name: self._medians(name, depths) for name in names}
+        return [{"depth": depth, **{name: medians[name].get(depth) for name in names},
+                 "functions_per_second": n / total if total else None} for depth, n, total in found]
+
+    def _medians(self, name: str, depths: Sequence[int]) -> dict[int, float]:
+        """The median named ``name`` (see ``_MEDIANS``) at each depth: the middle value (the mean of the middle
+        two for an even count), found by walking the column's partial index, not by sorting."""
+        column, where, _ = _MEDIANS[name]
+        where = f"{where} AND {column} IS NOT NULL AND depth = ?"
+        out = {}
+        for depth in depths:
+            n = self._db.execute(f"SELECT COUNT(*) FROM checks INDEXED BY median_{name} WHERE {where}",
+                                 (depth,)).fetchone()[0]
+            if n:
+                middle = self._db.execute(
+                    f"SELECT AVG(x) FROM (SELECT {column} AS x FROM checks INDEXED BY median_{name} WHERE {where} "
+                    f"ORDER BY {column} LIMIT ? OFFSET ?)", (depth, 2 - n % 2, (n - 1) // 2)).fetchone()[0]
+                out[depth] = middle
         return out
 
-    def _medians(self, source: str, column: str, where: str = "1") -> dict[Any, float]:
-        """The median of ``column`` per group ``g`` of ``source`` (the mean of the middle two for an even count)."""
-        query = f"""
-            WITH v AS (
-                SELECT g, {column} AS x,
-                       ROW_NUMBER() OVER (PARTITION BY g ORDER BY {column}) AS r,
-                       COUNT(*) OVER (PARTITION BY g) AS n
-                FROM ({source}) WHERE {where} AND {column} IS NOT NULL)
-            SELECT g, AVG(x) FROM v WHERE r IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g"""
-        return dict(self._db.execute(query).fetchall())
 
-
-def _check_row(function: Mapping[str, Any], position: int, row: Mapping[str, Any]) -> tuple:
+def _check_row(seq: int, depth: int, position: int, row: Mapping[str, Any]) -> tuple:
     compared = row["verdict"] != "out-of-domain" and bool(row["exact"])
     sizes, times = row.get("sizes") or {}, row.get("times") or {}
     return (
-        function["id"], position, function["depth"], row["verdict"], int(compared),
+        seq, position, depth, row["verdict"], int(compared),
         row.get("error_ad"), row.get("error_fd"), _worst_ratio(row),
         *(sizes.get(s) if sizes else None for s in _SIZES),
         *(times.get(key) for _, key in _TIMES),
-        _dumps(row),
     )
 
 

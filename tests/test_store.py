@@ -72,7 +72,7 @@ def test_store_tables_equal_the_in_memory_tables(swept):
 def test_store_gives_back_every_function_in_task_order(swept):
     functions, store = swept
     assert strip(list(store.functions())) == strip(functions)
-    assert [r["id"] for r in store.checks_with("disagree")] == [functions[-4]["id"], functions[-1]["id"]]
+    assert [r["id"] for r in store.disagreements()] == [functions[-4]["id"], functions[-1]["id"]]
     assert store.finished() == len(functions) and store.checks() == sum(len(f["rows"]) for f in functions)
 
 

@@ -183,7 +183,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
     if swell_table is not None:
         tables["swell"] = swell_table
         out += ["", caption(swell.CAPTION, w), swell.render(tables["swell"], args.format, w)]
-    if settings["order"] >= 2 and complete:
+    if settings["order"] >= 2 and complete:  # the Hessian table is made from the rows, in memory
         by_depth: dict[int, list] = {}
         for depth, rows in results.second_order_rows():
             by_depth.setdefault(depth, []).extend(rows)
@@ -208,8 +208,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
     if training is not None:
         out += ["", traincmd.render_section(training, args.format, w)]
 
-    second = [r for _, rows in results.second_order_rows() for r in rows]
-    disagreements = results.checks_with("disagree") + [r for r in second if r["verdict"] == "disagree"]
+    disagreements = results.disagreements()
     if disagreements:
         out += ["", caption("Disagreements (rerun one with: python -m compare check --id ID)", w)]
         out.append(table([[r["id"], _point(r), r["reason"]] for r in disagreements], ["id", "point", "why"],
@@ -219,7 +218,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
         "functions": results.finished(),
         "checks": results.checks(),
         "verdicts": results.verdicts(),
-        "second_order_verdicts": verdict_counts(second),
+        "second_order_verdicts": results.second_order_verdicts(),
         "passed": not disagreements and not disagreements_in_training and complete,
     }
     out += ["", caption(_summary(summary, sweep_seconds, complete), w)]
@@ -281,11 +280,15 @@ class _Listed:
     def second_order_rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
         return ((f["depth"], f.get("second_order", [])) for f in self._functions)
 
-    def checks_with(self, verdict_: str) -> list[dict[str, Any]]:
-        return [r for r in self._rows if r["verdict"] == verdict_]
+    def disagreements(self) -> list[dict[str, Any]]:
+        second = [r for f in self._functions for r in f.get("second_order", [])]
+        return [r for r in self._rows + second if r["verdict"] == "disagree"]
 
     def verdicts(self) -> dict[str, int]:
         return verdict_counts(self._rows)
+
+    def second_order_verdicts(self) -> dict[str, int]:
+        return verdict_counts(r for f in self._functions for r in f.get("second_order", []))
 
     def finished(self) -> int:
         return len(self._functions)
