@@ -55,18 +55,22 @@ def run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> tuple[list[Any], fl
 
 
 class _Batches:
-    """Cuts an iterator into batches whose size follows the measured time per item."""
+    """Cuts an iterator into batches sized by the mean time per item measured so far."""
 
     def __init__(self, items: Iterator[Any]) -> None:
         self._items = items
         self.size = 1
+        self._done = 0
+        self._seconds = 0.0
 
     def next(self) -> list[Any]:
         return list(itertools.islice(self._items, self.size))
 
     def measured(self, n: int, seconds: float) -> None:
-        if n:
-            per_item = max(seconds / n, 1e-6)
+        self._done += n
+        self._seconds += seconds
+        if self._done:
+            per_item = max(self._seconds / self._done, 1e-6)
             self.size = max(1, min(MAX_BATCH, int(BATCH_SECONDS / per_item)))
 
 
