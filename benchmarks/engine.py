@@ -3,7 +3,7 @@
     python benchmarks/engine.py [--repeats 7] [--chain 100000] [--micrograd-repeats 3] [--format simple] [--json PATH]
 
 The same as ``python -m compare bench``; the code and what it measures are in
-:mod:`compare.cli.bench`. micrograd and torch come from the ``bench`` extra:
+:mod:`compare.bench`. micrograd and torch come from the ``bench`` extra:
 ``pip install -e '.[bench]'``.
 """
 

@@ -3,8 +3,9 @@
 For a function at a point, :func:`check_hessian` computes
 
 * the Hessian by AD over AD (``toygrad.hessian``: reverse over reverse),
-* the exact symbolic Hessian (SymPy, tree mode; DAG mode where tree mode is
-  too large), evaluated at the exact point,
+* the exact symbolic Hessian (the backend's tree mode; DAG mode where tree
+  mode is too large), as certified balls at the exact point
+  (:mod:`compare.ground_truth`),
 * central finite differences of the AD gradient,
 * the gradient by forward mode (``toygrad.gradient_forward``), by reverse mode
   and exactly,
@@ -28,19 +29,17 @@ import statistics
 import time
 from typing import Any, Sequence
 
-from symbolic import SymbolicDomainError, SymbolicLimitError
-from symbolic import gradient as symbolic_gradient
-from symbolic import hessian as symbolic_hessian
+from symbolic import SymbolicDomainError
 from toygrad import DomainError, Value, grad, gradient_forward, hessian, variables
 
-from . import kinks
-from .check import EPS, FD_SAFETY, Subject, relative_error
+from . import finite, kinks
+from .subjects import Subject
+from .ground_truth import Truth, derive, record
+from .three_way import Policy, build, relative_error
 from .schema import verdict_counts
-from .tolerance import error_bounds
+from .tolerance import SAFETY, error_bounds
 
 __all__ = ["check_hessian", "hessian_verdict", "hessian_by_depth", "crossover"]
-
-TREE_LIMIT = 20_000
 
 
 def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
@@ -48,35 +47,42 @@ def _ordered_variables(graph: Value, names: Sequence[str]) -> list[Value]:
     return [by_label[n] for n in names if n in by_label]
 
 
-def check_hessian(subject: Subject, points: Sequence[Sequence[float]] | None = None) -> list[dict[str, Any]]:
-    """One row per point: the Hessian and the forward-mode gradient against the exact ones."""
+def check_hessian(
+    subject: Subject, points: Sequence[Sequence[float]] | None = None, policy: Policy = Policy(), *,
+    backend: str | None = None,
+) -> list[dict[str, Any]]:
+    """One row per point: the Hessian and the forward-mode gradient against the exact ones.
+
+    Points and ``backend`` as for :func:`compare.three_way.check_function`.
+    """
     names = tuple(subject.variables)
-    points = list(subject.points if points is None else points)
-    truth = None
+    if points is None:
+        points = getattr(subject, "points", None)
+        if points is None:
+            raise ValueError(f"{subject.id} has no sample points of its own: give the points to check")
+    points = list(points)
+    truths: tuple[Truth, Truth] | None = None
     rows = []
     for p in points:
         point = dict(zip(names, (float(x) for x in p)))
         row: dict[str, Any] = {"id": subject.id, "point": point, "verdict": "agree", "reason": "", "times": {}}
         try:
-            graph = subject.build(point)
+            graph, constants = build(subject, point)
         except DomainError as exc:
             rows.append({**row, "verdict": "out-of-domain", "reason": str(exc)})
             continue
         wrt = _ordered_variables(graph, names)
-        if truth is None:
+        if truths is None:
             t = time.perf_counter()
-            try:
-                truth = symbolic_hessian(graph, wrt, mode="tree")
-                if truth.count_ops() > TREE_LIMIT:
-                    raise SymbolicLimitError("tree-mode Hessian too large")
-            except SymbolicLimitError:
-                truth = symbolic_hessian(graph, wrt, mode="dag")
+            options = {"backend": backend, "constants": constants, "with_value": False, "kink_sides": False}
+            truths = derive(graph, wrt, order=2, **options), derive(graph, wrt, **options)
             row["times"]["symbolic"] = time.perf_counter() - t
-        rows.append(_check_point(subject, graph, wrt, point, truth, row))
+        row["backend"] = truths[0].backend.name
+        rows.append(_check_point(subject, graph, wrt, point, truths, row, policy))
     return rows
 
 
-def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
+def _check_point(subject, graph, wrt, point, truths: tuple[Truth, Truth], row, policy: Policy) -> dict[str, Any]:
     n = len(wrt)
     xs = [v.data for v in wrt]
     names = [v.label for v in wrt]
@@ -90,19 +96,26 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     except DomainError as exc:
         return {**row, "verdict": "non-smooth", "reason": f"a second derivative does not exist here: {exc}"}
     row["times"]["ad"] = time.perf_counter() - t
-    t = time.perf_counter()
-    try:
-        exact = [float(v) for v in truth.evaluate(point)]
-    except SymbolicDomainError as exc:
-        return {**row, "verdict": "out-of-domain", "reason": str(exc)}
-    row["times"]["exact"] = time.perf_counter() - t
-    exact_rows = [exact[i * n:(i + 1) * n] for i in range(n)]
 
     # tolerance: the policy on each gradient component's own graph
     first = grad(graph, wrt, create_graph=True)
     row_bounds = [error_bounds(g, wrt) if isinstance(g, Value) else None for g in first]
-    tol = [list(b.gradient_tolerance()) if b else [0.0] * n for b in row_bounds]
+    widen = policy.safety / SAFETY
+    tol = [[widen * t for t in b.gradient_tolerance()] if b else [0.0] * n for b in row_bounds]
     hessian_scale = [m for b in row_bounds for m in (b.magnitude if b else [0.0] * n)]
+
+    # exact: certified balls, each narrower than a thousandth of its tolerance
+    t = time.perf_counter()
+    flat_tol = [x for r in tol for x in r]
+    try:
+        balls = [record(b, tl) for b, tl in zip(truths[0].at(point, flat_tol).derivatives, flat_tol)]
+    except SymbolicDomainError as exc:
+        return {**row, "verdict": "out-of-domain", "reason": str(exc)}
+    row["times"]["exact"] = time.perf_counter() - t
+    exact = [b["mid"] for b in balls]
+    exact_rows = [exact[i * n:(i + 1) * n] for i in range(n)]
+    row["ball"] = [balls[i * n:(i + 1) * n] for i in range(n)]
+    row["certified"] = all(b["status"] == "certified" for b in balls)
 
     # forward mode and reverse mode first derivatives, and finite differences of the gradient
     t = time.perf_counter()
@@ -111,32 +124,27 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     graph.backward()
     reverse = [v.grad for v in wrt]
 
-    def gradient_at(values):
-        g = at(values)
-        g.backward()
-        return [v.grad for v in _ordered_variables(g, names)]
-
     fd, fd_tol = [[0.0] * n for _ in range(n)], [[0.0] * n for _ in range(n)]
     first_bounds = error_bounds(graph, wrt)
     gradient_error = first_bounds.gradient_tolerance()
     here = kinks.sites(graph)
     crossed = False
+
+    def gradient_along(j: int):
+        def gradient_at(t: float) -> list[float]:
+            nonlocal crossed
+            g = at([t if k == j else x for k, x in enumerate(xs)])
+            crossed |= bool(kinks.crossed(here, kinks.sites(g)))
+            g.backward()
+            return [v.grad for v in _ordered_variables(g, names)]
+
+        return gradient_at
+
     try:
         for j in range(n):
-            cols = []
-            for scale in (1.0, 2.0):
-                h = scale * EPS ** (1 / 3) * max(1.0, abs(xs[j]))
-                plus, minus = list(xs), list(xs)
-                plus[j] += h
-                minus[j] -= h
-                gp, gm = gradient_at(plus), gradient_at(minus)
-                cols.append([(a - b) / (plus[j] - minus[j]) for a, b in zip(gp, gm)])
-                for moved in (plus, minus):
-                    crossed |= bool(kinks.crossed(here, kinks.sites(at(moved))))
-            for i in range(n):
-                fd[i][j] = cols[0][i]
-                h = EPS ** (1 / 3) * max(1.0, abs(xs[j]))
-                fd_tol[i][j] = FD_SAFETY * (abs(cols[0][i] - cols[1][i]) / 3 + gradient_error[i] / h)
+            for i, est in enumerate(finite.differences(gradient_along(j), xs[j], relative=policy.fd_step)):
+                fd[i][j] = est.value
+                fd_tol[i][j] = est.tolerance(gradient_error[i], exact=exact_rows[i][j], safety=policy.fd_safety)
     except DomainError:
         crossed = True
     row["ad"], row["exact"], row["fd"], row["tolerance"] = ad, exact_rows, fd, tol
@@ -146,7 +154,7 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
     flat = lambda m: [x for r in m for x in r]  # noqa: E731
     row["error_ad"] = relative_error(flat(ad), exact, hessian_scale)
     row["error_fd"] = relative_error(flat(fd), exact, hessian_scale)
-    exact_gradient = _exact_gradient(graph, wrt, point, reverse)
+    exact_gradient = _exact_gradient(truths[1], point, first_bounds, reverse)
     row["error_forward"] = relative_error(forward, exact_gradient, first_bounds.magnitude)
     row["error_reverse"] = relative_error(reverse, exact_gradient, first_bounds.magnitude)
     row["verdict"], row["reason"] = hessian_verdict(row)
@@ -156,30 +164,41 @@ def _check_point(subject, graph, wrt, point, truth, row) -> dict[str, Any]:
 def hessian_verdict(row: dict[str, Any]) -> tuple[str, str]:
     """The verdict of a Hessian check from its own numbers (``report --resume`` recomputes it).
 
+    ``agree`` needs every exact ball certified; a gap that only an uncertified ball's midpoint shows is
+    ``undecided``.
+
+    >>> ball = {"mid": 1.0, "rad": 1e-17, "status": "certified", "prec": 128}
     >>> hessian_verdict({"variables": ["x"], "ad": [[2.0]], "exact": [[1.0]], "tolerance": [[1e-12]],
-    ...                  "fd": [[1.0]], "fd_tolerance": [[1e-6]], "fd_excluded": ""})[0]
+    ...                  "fd": [[1.0]], "fd_tolerance": [[1e-6]], "fd_excluded": "", "ball": [[ball]]})[0]
     'disagree'
     """
-    names, ad, exact, tol = row["variables"], row["ad"], row["exact"], row["tolerance"]
+    names, ad, exact, tol, balls = row["variables"], row["ad"], row["exact"], row["tolerance"], row["ball"]
     n = len(names)
-    for i in range(n):
-        for j in range(n):
-            if not abs(ad[i][j] - exact[i][j]) <= tol[i][j]:
-                return "disagree", (f"AD d2/d{names[i]}d{names[j]} = {ad[i][j]!r} but exact = {exact[i][j]!r}, "
-                                    f"tolerance {tol[i][j]:.3g}")
+    cells = [(i, j) for i in range(n) for j in range(n)]
+    if any(balls[i][j]["status"] == "kink" for i, j in cells):
+        return "non-smooth", "an exact second derivative sits on a kink its ball cannot settle"
+    for i, j in cells:
+        gap, t, b = abs(ad[i][j] - exact[i][j]), tol[i][j], balls[i][j]
+        if not gap <= t:
+            certain = b["status"] == "certified" or gap - b["rad"] > t
+            return ("disagree" if certain else "undecided"), (
+                f"AD d2/d{names[i]}d{names[j]} = {ad[i][j]!r} but exact = {exact[i][j]!r}, tolerance {t:.3g}"
+                + ("" if certain else f"; the exact ball is {b['rad']:.3g} wide"))
     if row["fd_excluded"]:
         return "non-smooth", row["fd_excluded"]
-    for i in range(n):
-        for j in range(n):
-            if not abs(row["fd"][i][j] - exact[i][j]) <= row["fd_tolerance"][i][j]:
-                return "disagree", f"finite difference of the gradient d/d{names[j]} of d/d{names[i]} is off"
+    if any(balls[i][j]["status"] != "certified" for i, j in cells):
+        return "undecided", "an exact second derivative is not certified (its ball is wider than a thousandth of " \
+                            "the tolerance)"
+    for i, j in cells:
+        if not abs(row["fd"][i][j] - exact[i][j]) <= row["fd_tolerance"][i][j]:
+            return "disagree", f"finite difference of the gradient d/d{names[j]} of d/d{names[i]} is off"
     return "agree", ""
 
 
-def _exact_gradient(graph, wrt, point, fallback):
+def _exact_gradient(truth: Truth, point, bounds, fallback):
     """The exact first derivatives, for the forward-vs-reverse comparison."""
     try:
-        return [float(v) for v in symbolic_gradient(graph, wrt, mode="dag").evaluate(point)]
+        return [b.mid for b in truth.at(point, list(bounds.gradient_tolerance())).derivatives]
     except SymbolicDomainError:
         return list(fallback)
 

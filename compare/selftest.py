@@ -1,4 +1,4 @@
-"""``python -m compare selftest``: plant bugs, and show that the harness catches every one.
+"""Mutation self-test: plant bugs, and show that the harness catches every one (``python -m compare selftest``).
 
 Mutants, planted in memory (never by editing files), one at a time:
 
@@ -20,23 +20,19 @@ by any test and is reported as equivalent.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import random
-import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from toygrad import OPS, Op
 from toygrad.ops import BINARY
 from toygrad.sweep import planted
 
-from .check import check_function
+from .three_way import check_function
 from .generate import generate
-from .cli.output import add_output_options, caption, document, positive_int, progress, records, write_json
 
-NAME = "selftest"
-HELP = "plant bugs in the op table and the engine; every one must be caught"
+__all__ = ["Mutant", "mutants", "baseline", "caught_by", "run_mutants", "SCALE"]
 
 SCALE = 1 + 1e-6
 
@@ -136,15 +132,24 @@ def _equivalent(m: Mutant, rng: random.Random) -> bool:
     return before == after
 
 
-def baseline(seed: int, per_op: int) -> list[tuple[Any, Any]]:
-    """(function, check) pairs with the table intact: the ground truth for every mutant."""
+def _same(items: Iterable[Any], **_: Any) -> Iterable[Any]:
+    return items
+
+
+def baseline(seed: int, per_op: int, progress: Callable[..., Iterable] = _same,
+             backend: str | None = None) -> list[tuple[Any, Any]]:
+    """(function, check) pairs with the table intact: the ground truth for every mutant.
+
+    ``progress`` wraps the loop over functions (the CLI passes a progress bar);
+    ``backend`` derives the ground truth (see :func:`compare.three_way.check_function`).
+    """
     pairs = []
     functions = []
     for k, name in enumerate(OPS):
         for i in range(per_op):
             functions.append(generate(seed, depth=2 + i % 2, index=k * per_op + i, require=name))
     for f in progress(functions, desc="ground truth"):
-        for c in check_function(f):
+        for c in check_function(f, backend=backend):
             if c.verdict == "agree":
                 pairs.append((f, c))
     return pairs
@@ -171,16 +176,11 @@ def _variables(g):
     return variables(g)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed of the functions (default 0)")
-    parser.add_argument("--per-op", type=positive_int, default=3, help="functions built around each op (default 3)")
-    add_output_options(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    pairs = baseline(args.seed, args.per_op)
-    rng = random.Random(args.seed)
+def run_mutants(pairs: list[tuple[Any, Any]], seed: int = 0,
+                progress: Callable[..., Iterable] = _same) -> list[dict[str, str]]:
+    """Plant each mutant in turn; one row per mutant: ``caught`` (``caught_by`` which function), ``survived`` or
+    ``equivalent`` (it computes exactly what the original does)."""
+    rng = random.Random(seed)
     rows = []
     for m in progress(mutants(), desc="mutants"):
         if _equivalent(m, rng):
@@ -190,17 +190,4 @@ def run(args: argparse.Namespace) -> int:
             hit = caught_by(pairs)
         rows.append({"mutant": m.name, "planted_bug": m.description, "result": "caught" if hit else "survived",
                      "caught_by": hit})
-    summary = {result: sum(r["result"] == result for r in rows) for result in ("caught", "survived", "equivalent")}
-    summary.update(checks=len(pairs), functions=len({f.id for f, _ in pairs}))
-    seconds = time.perf_counter() - started
-    w = args.width
-    print(caption(f"Mutants planted in memory; ground truth: {summary['checks']} agreeing checks of "
-                  f"{summary['functions']} functions, exact symbolic gradients", w))
-    shown = [{**r, "result": r["result"].upper() if r["result"] == "survived" else r["result"]} for r in rows]
-    print(records(shown, ["mutant", "planted_bug", "result", "caught_by"], args.format, w))
-    print(caption(f"\n{summary['caught']} caught, {summary['survived']} survived, {summary['equivalent']} equivalent "
-                  f"(they compute exactly what the original does) in {seconds:.1f} s", w))
-    if args.json:
-        write_json(args.json, document("selftest", {"seed": args.seed, "per_op": args.per_op}, summary=summary,
-                                       mutants=rows, selftest_seconds=seconds))
-    return 1 if summary["survived"] else 0
+    return rows

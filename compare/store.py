@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS checks (
     error_ad REAL,
     error_fd REAL,
     worst_ratio REAL,
+    certified INTEGER NOT NULL,
     graph_ops REAL, tree_ops REAL, tree_ops_cse REAL, dag_ops REAL,
     ad_seconds REAL, tree_seconds REAL, dag_seconds REAL, lambdify_seconds REAL, exact_seconds REAL,
     PRIMARY KEY (seq, position)
@@ -204,7 +205,7 @@ class Store:
                 return False
             self._db.executemany("INSERT INTO function_ops VALUES (?, ?)",
                                  [(op, seq) for op in sorted(set(function.get("ops", ())))])
-            self._db.executemany(f"INSERT INTO checks VALUES ({', '.join('?' * 17)})",
+            self._db.executemany(f"INSERT INTO checks VALUES ({', '.join('?' * 18)})",
                                  [_check_row(seq, function["depth"], i, row) for i, row in enumerate(function["rows"])])
             self._db.executemany("INSERT INTO second_order VALUES (?, ?, ?)",
                                  [(seq, i, row["verdict"]) for i, row in enumerate(function.get("second_order", ()))])
@@ -256,6 +257,11 @@ class Store:
         """Checks by verdict, as :func:`compare.schema.verdict_counts` gives them (every verdict, zeros too)."""
         return _counts(dict(self._db.execute("SELECT verdict, COUNT(*) FROM checks GROUP BY verdict").fetchall()))
 
+    def certified(self) -> dict[str, int]:
+        """Certified checks (the exact value a ball narrow enough for the verdict) by verdict, in the same form."""
+        return _counts(dict(self._db.execute(
+            "SELECT verdict, COUNT(*) FROM checks WHERE certified GROUP BY verdict").fetchall()))
+
     def second_order_verdicts(self) -> dict[str, int]:
         """Second-order checks by verdict, in the same form."""
         return _counts(dict(self._db.execute(
@@ -303,12 +309,14 @@ class Store:
         n_functions = dict(self._db.execute(functions).fetchall())
         stats: dict[Any, list] = {}
         counts: dict[Any, dict[str, int]] = {}
-        columns = "verdict, compared, error_ad, error_fd, worst_ratio"
-        for g, verdict, n, *maxima in self._db.execute(  # one pass: per group and verdict, then combined here
-                f"SELECT g, verdict, COUNT(*), MAX(CASE WHEN compared THEN error_ad END), "
+        certified: dict[Any, int] = {}
+        columns = "verdict, compared, error_ad, error_fd, worst_ratio, certified"
+        for g, verdict, n, sure, *maxima in self._db.execute(  # one pass: per group and verdict, combined here
+                f"SELECT g, verdict, COUNT(*), SUM(certified), MAX(CASE WHEN compared THEN error_ad END), "
                 f"MAX(CASE WHEN compared THEN error_fd END), MAX(CASE WHEN compared THEN worst_ratio END) "
                 f"FROM ({source.format(columns)}) GROUP BY g, verdict"):
             counts.setdefault(g, {})[verdict] = n
+            certified[g] = certified.get(g, 0) + sure
             points, *best = stats.get(g, (0, None, None, None))
             stats[g] = [points + n, *(b if m is None else m if b is None else max(b, m) for b, m in zip(best, maxima))]
         medians = ({name: self._medians(name, sorted(n_functions)) for name in ("ad_median_error", "fd_median_error")}
@@ -326,6 +334,7 @@ class Store:
                 row["fd_median_error"] = medians["fd_median_error"].get(g)
             row["ad_worst_error_over_tolerance"] = ratio
             row["verdicts"] = _counts(counts.get(g, {}))
+            row["certified"] = certified.get(g, 0)
             out.append(row)
         return out
 
@@ -361,7 +370,7 @@ def _check_row(seq: int, depth: int, position: int, row: Mapping[str, Any]) -> t
     sizes, times = row.get("sizes") or {}, row.get("times") or {}
     return (
         seq, position, depth, row["verdict"], int(compared),
-        row.get("error_ad"), row.get("error_fd"), _worst_ratio(row),
+        row.get("error_ad"), row.get("error_fd"), _worst_ratio(row), int(bool(row.get("certified"))),
         *(sizes.get(s) if sizes else None for s in _SIZES),
         *(times.get(key) for _, key in _TIMES),
     )
@@ -369,7 +378,7 @@ def _check_row(seq: int, depth: int, position: int, row: Mapping[str, Any]) -> t
 
 def _counts(found: Mapping[str, int]) -> dict[str, int]:
     """Counts by verdict in the report's form: every verdict the harness knows, zeros included."""
-    from .check import VERDICTS
+    from .three_way import VERDICTS
     from .schema import verdict_key
 
     return {verdict_key(v): found.get(v, 0) for v in VERDICTS}

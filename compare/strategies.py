@@ -8,7 +8,9 @@ reruns, and hypothesis shrinks toward small seeds, depths and indices.
 * :func:`functions`: random composite functions (DAGs over the op table);
 * :func:`function_points`: a function and one of its sample points, where every
   op is inside its domain and away from kinks;
-* :func:`graphs`: a toygrad graph built at such a point, ready for ``backward()``.
+* :func:`graphs`: a toygrad graph built at such a point, ready for ``backward()``;
+* :func:`points`: points where *your* function (anything :func:`compare.check`
+  takes) is defined, to check it there (see :mod:`compare.pytest_plugin`).
 
 Use them in your own suite, for instance to test another engine against
 toygrad or against SymPy:
@@ -29,16 +31,17 @@ toygrad or against SymPy:
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from hypothesis import strategies as st
 
-from toygrad import Value
+from toygrad import DomainError, Value
 from toygrad.ops import Op
 
 from .generate import DEFAULT_OPS, RandomFunction, generate
+from .subjects import subject_for
 
-__all__ = ["op_arguments", "functions", "function_points", "graphs"]
+__all__ = ["op_arguments", "functions", "function_points", "graphs", "points"]
 
 
 def _in_intervals(intervals) -> st.SearchStrategy[float]:
@@ -91,3 +94,34 @@ def function_points(draw, **kwargs) -> tuple[RandomFunction, tuple[float, ...]]:
 def graphs(**kwargs) -> st.SearchStrategy[Value]:
     """A random function's toygrad graph, built at one of its sample points."""
     return function_points(**kwargs).map(lambda fp: fp[0].build(fp[1]))
+
+
+def points(
+    f: Any, min_value: float = -3.0, max_value: float = 3.0, arity: int | None = None
+) -> st.SearchStrategy[dict[str, float]]:
+    """Points ``{name: number}`` for the variables of ``f`` where ``f`` is defined (its graph builds).
+
+    ``f`` is anything :func:`compare.check` takes; ``arity`` counts the
+    variables of a function that takes ``*args``. Each coordinate is drawn
+    from ``[min_value, max_value]``.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(points(lambda x, y: (x / y).log()))
+    ... def test_defined(p):
+    ...     assert p["x"] / p["y"] > 0
+    >>> test_defined()
+    """
+    subject = subject_for(f, arity)
+    coordinate = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False)
+    return st.fixed_dictionaries({n: coordinate for n in subject.variables}).filter(
+        lambda p: _defined(subject, p)
+    )
+
+
+def _defined(subject: Any, point: dict[str, float]) -> bool:
+    try:
+        subject.build(point)
+    except DomainError:
+        return False
+    return True

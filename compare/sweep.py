@@ -9,7 +9,7 @@ tasks can be handed back in (``done``) to resume an interrupted sweep.
 >>> tasks = make_tasks(seed=0, depths=[1, 2], n=2)
 >>> [t.id for t in tasks]
 ['0:1:0', '0:1:1', '0:2:0', '0:2:1']
->>> result = run_sweep(tasks, progress=False)
+>>> result = run_sweep(tasks)
 >>> result.complete, len(result.rows) == 2 * 2 * 3
 (True, True)
 """
@@ -21,10 +21,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from .check import check_function
 from .executors import Runner, InlineRunner, as_runner, worker_signals
+from .three_way import check_function
 from .generate import DEFAULT_OPS, generate
-from .cli.output import progress as progress_bar
 from .second_order import check_hessian
 from .store import Store
 
@@ -42,6 +41,8 @@ class Task:
     ops: tuple[str, ...] = DEFAULT_OPS
     points: int = 3
     order: int = 1
+    backend: str | None = None  # None: the default backend (see symbolic.backend)
+    sizes: bool = True  # measure each representation's size (the report's cost table)
 
     @property
     def id(self) -> str:
@@ -56,9 +57,14 @@ def make_tasks(
     ops: Sequence[str] = DEFAULT_OPS,
     points: int = 3,
     order: int = 1,
+    backend: str | None = None,
+    sizes: bool = True,
 ) -> "Tasks":
-    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode."""
-    return Tasks(seed, tuple(depths), n, variables, tuple(ops), points, order)
+    """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode.
+
+    ``backend`` derives the ground truth; ``sizes`` measures each representation (as the report shows).
+    """
+    return Tasks(seed, tuple(depths), n, (variables, tuple(ops), points, order, backend, sizes))
 
 
 class Tasks(Sequence[Task]):
@@ -69,12 +75,11 @@ class Tasks(Sequence[Task]):
     (6, '0:2:1', ['0:2:1', '0:2:2'])
     """
 
-    def __init__(self, seed: int, depths: tuple[int, ...], n: int, variables: int, ops: tuple[str, ...],
-                 points: int, order: int) -> None:
-        self._args = (seed, depths, n, variables, ops, points, order)
+    def __init__(self, seed: int, depths: tuple[int, ...], n: int, rest: tuple) -> None:
+        self._seed, self._depths, self._n, self._rest = seed, depths, n, rest
 
     def __len__(self) -> int:
-        return len(self._args[1]) * self._args[2]
+        return len(self._depths) * self._n
 
     def __getitem__(self, k):  # type: ignore[override]
         if isinstance(k, slice):
@@ -83,16 +88,15 @@ class Tasks(Sequence[Task]):
             k += len(self)
         if not 0 <= k < len(self):
             raise IndexError(f"task {k} of a sweep of {len(self)}")
-        seed, depths, n, variables, ops, points, order = self._args
-        return Task(seed, depths[k // n], k % n, variables, ops, points, order)
+        return Task(self._seed, self._depths[k // self._n], k % self._n, *self._rest)
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Generate the task's function and check it at its points (runs in a worker)."""
     start = time.perf_counter()
     f = generate(task.seed, task.depth, task.index, variables=task.variables, ops=task.ops, points=task.points)
-    checks = check_function(f)
-    second = check_hessian(f) if task.order >= 2 else []
+    checks = check_function(f, backend=task.backend, sizes=task.sizes)
+    second = check_hessian(f, backend=task.backend) if task.order >= 2 else []
     return {
         "id": task.id,
         "depth": task.depth,
@@ -156,7 +160,7 @@ def run_sweep(
     tasks: Sequence[Task],
     executor: cf.Executor | Runner | None = None,
     done: Mapping[str, dict[str, Any]] | None = None,
-    progress: bool = True,
+    progress: Callable[..., Any] | None = None,
     on_function: Callable[[dict[str, Any]], None] | None = None,
     store: Store | None = None,
 ) -> SweepResult:
@@ -168,6 +172,9 @@ def run_sweep(
     the same result with any executor. With a ``store``, each function is
     appended to it as it finishes and nothing is kept in memory: tasks already
     stored are skipped, so the same call resumes an interrupted sweep.
+    ``progress(total=..., desc=...)``, if given, makes a counter (a tqdm-like
+    object with ``update(n)`` and ``close()``) that advances as each function
+    finishes; ``on_function`` is called with each finished function.
     """
     done = dict(done or {})
     skip = store.done_mask(len(tasks)) if store is not None else None
@@ -176,7 +183,7 @@ def run_sweep(
     finished: dict[str, dict[str, Any]] = dict(done)
     stored = 0
     interrupted = False
-    bar = progress_bar(range(todo), total=todo, desc="functions") if progress else None
+    bar = progress(total=todo, desc="functions") if progress else None
     try:
         for seq, function in run.results(_numbered, _todo(tasks, done, skip)):
             if store is not None:

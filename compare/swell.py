@@ -1,4 +1,4 @@
-"""``python -m compare swell``: expression swell on the logistic map, measured.
+"""Expression swell on the logistic map, measured (``python -m compare swell`` prints it).
 
 ``l(1) = x``, ``l(k+1) = 4 l(k) (1 - l(k))``. Tree mode differentiates the
 whole expression and its size grows geometrically with ``n``; DAG mode keeps
@@ -13,7 +13,6 @@ one symbol per graph node and grows linearly; the AD tape is the graph itself
 
 from __future__ import annotations
 
-import argparse
 import time
 from typing import Any
 
@@ -22,11 +21,7 @@ import sympy as sp
 from symbolic import SymbolicLimitError, gradient, to_sympy
 from toygrad import Value, count_nodes
 
-from .errors import UsageError
-from .cli.output import add_output_options, caption, document, records, write_json
-
-NAME = "swell"
-HELP = "expression swell on the logistic map: tree-mode vs DAG-mode vs AD sizes and times"
+__all__ = ["logistic", "measure"]
 
 
 def logistic(n: int, x: Value) -> Value:
@@ -35,10 +30,6 @@ def logistic(n: int, x: Value) -> Value:
     for _ in range(n - 1):
         l = 4 * l * (1 - l)
     return l
-
-
-CAPTION = ("Expression swell: the logistic map l(n+1) = 4 l(n) (1 - l(n)), l(1) = x, differentiated by x "
-           "(tree mode: - past SymPy's recursion limit)")
 
 
 def measure(n: int) -> list[dict[str, Any]]:
@@ -74,23 +65,3 @@ def measure(n: int) -> list[dict[str, Any]]:
         row.update({"tree_seconds": tree_time, "dag_seconds": dag_time, "ad_seconds": ad_time})
         rows.append(row)
     return rows
-
-
-def render(rows: list[dict[str, Any]], fmt: str = "simple", width: int = 100) -> str:
-    return records(rows, list(rows[0]), fmt, width)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int, default=8, help="largest n of the logistic map (default 8)")
-    add_output_options(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.n <= 40:
-        raise UsageError(f"--n must be between 1 and 40 (tree mode doubles with each step), got {args.n}")
-    rows = measure(args.n)
-    print(caption(CAPTION, args.width))
-    print(render(rows, args.format, args.width))
-    if args.json:
-        write_json(args.json, document("swell", {"n": args.n}, rows=rows))
-    return 0

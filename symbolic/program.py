@@ -205,21 +205,25 @@ class Program:
         return self.ball_plan.balls(point, **target)
 
     def count_ops(self) -> int:
-        """Operations in this representation: every binding's and output's ``count_ops``."""
-        if self.backend is not SYMPY:
-            return self.to_sympy().count_ops()
-        return sum(sp.count_ops(rhs) for _, rhs in self.bindings) + sum(sp.count_ops(o) for o in self.outputs)
+        """Operations in this representation: every binding's and output's ``count_ops``.
+
+        Counted by the program's own backend, without converting it (a SymEngine
+        program would take longer to convert to SymPy than to derive). The two
+        count differently (SymEngine writes ``x - y`` as ``x + (-1)*y``), so
+        compare sizes within one backend.
+        """
+        count = self.backend.core.count_ops
+        return sum(count(rhs) for _, rhs in self.bindings) + sum(count(o) for o in self.outputs)
 
     def count_ops_cse(self) -> int:
-        """Operations after SymPy's common-subexpression elimination over the program."""
-        if self.backend is not SYMPY:
-            return self.to_sympy().count_ops_cse()
+        """Operations after common-subexpression elimination over the program (by its own backend)."""
+        core = self.backend.core
         exprs = [rhs for _, rhs in self.bindings] + list(self.outputs)
         try:
-            replacements, reduced = sp.cse(exprs)
+            replacements, reduced = core.cse(exprs)
         except RecursionError:
             raise SymbolicLimitError("cse met Python's recursion limit") from None
-        return sum(sp.count_ops(r) for _, r in replacements) + sum(sp.count_ops(e) for e in reduced)
+        return sum(core.count_ops(r) for _, r in replacements) + sum(core.count_ops(e) for e in reduced)
 
     def __len__(self) -> int:
         return len(self.bindings)
@@ -304,7 +308,9 @@ def _symengine_compile(program: Program) -> Callable[..., list[Any]]:
     import numpy
 
     se = program.backend.core
-    f = se.Lambdify(list(program.inputs), program.expand(), cse=True, real=True)
+    # SymEngine's own interpreter: its default (LLVM, where built in) compiles about 25x slower, which a
+    # derivative evaluated at a few points never wins back
+    f = se.Lambdify(list(program.inputs), program.expand(), cse=True, real=True, backend="lambda")
 
     def run(*xs: Any) -> list[Any]:
         if all(numpy.ndim(x) == 0 for x in xs):

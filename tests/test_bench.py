@@ -90,3 +90,29 @@ def test_bench_imports_neither_torch_nor_micrograd_until_it_times_them():
     code = ("import sys; from compare.cli import bench; "
             "sys.exit(any(m in sys.modules for m in ('torch', 'micrograd', 'sympy')))")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_harness_bench_times_both_backends_side_by_side_with_their_ratio(tmp_path, capsys):
+    from compare.schema import validate
+
+    path = tmp_path / "harness.json"
+    assert main(["bench", "--harness", "--n", "1", "--depth", "1..2", "--format", "github", "--json",
+                 str(path)]) == 0
+    out = capsys.readouterr().out
+    doc = json.loads(path.read_text())
+    validate(doc)
+    assert [r["depth"] for r in doc["rows"]] == [1, 2]
+    for row in doc["rows"]:
+        assert set(row["backends"]) == {"symengine", "sympy"} and row["sympy_time_over_symengine"] > 0
+        for b in row["backends"].values():
+            assert b["functions_per_second"] > 0 and b["certified"] == 3
+            assert set(b["stage_seconds"]) == {"ad", "fd", "tolerance", "derivative", "evaluation", "compile",
+                                               "sizes", "other"}
+    assert "symengine fns/s" in out and "SymPy path / SymEngine + balls" in out and "same verdicts" in out
+
+
+def test_harness_script_runs_the_same_benchmark(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "harness.py"), "--n", "1", "--depth", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "symengine fns/s" in done.stdout

@@ -169,3 +169,26 @@ def test_random_argument_lists_never_crash(command, rest):
     except SystemExit as exc:  # --help prints and exits 0
         status = exc.code
     assert status in (0, 1, 2)
+
+
+def test_backend_sympy_runs_the_reference_path_to_the_same_verdicts(tmp_path, capsys):
+    docs = {}
+    for backend in ("symengine", "sympy"):
+        path = tmp_path / f"{backend}.json"
+        assert main(["report", *QUICK, "--backend", backend, "--json", str(path)]) == 0
+        docs[backend] = json.loads(path.read_text())
+    fast, reference = docs["symengine"], docs["sympy"]
+    assert (fast["settings"]["backend"], reference["settings"]["backend"]) == ("symengine", "sympy")
+    assert fast["summary"]["verdicts"] == reference["summary"]["verdicts"]
+    assert fast["summary"]["certified"] == reference["summary"]["certified"]
+    assert fast["summary"]["certified"]["agree"] == fast["summary"]["verdicts"]["agree"] > 0
+    rows = [[(r["verdict"], r["backend"]) for f in d["functions"] for r in f["rows"]] for d in (fast, reference)]
+    assert [v for v, _ in rows[0]] == [v for v, _ in rows[1]]
+    assert {b for _, b in rows[0]} == {"symengine"} and {b for _, b in rows[1]} == {"sympy"}
+    capsys.readouterr()
+    assert main(["check", "exp(x) * pi", "--at", "x=0.5", "--backend", "sympy", "--order", "2"]) == 0
+    assert "tree-mode sympy derivative" in capsys.readouterr().out
+    assert main(["train", "xor", "--hidden", "3", "--steps", "2", "--points", "12", "--backend", "sympy"]) == 0
+    assert "sympy's DAG-mode gradient" in capsys.readouterr().out
+    assert main(["selftest", "--backend", "sympy"]) == 0
+    assert "sympy, certified balls" in capsys.readouterr().out

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from compare.check import VERDICTS, check_function
-from compare.cli.check import FormulaSubject
+from compare.three_way import VERDICTS, check_function
+from compare.subjects import FormulaSubject
 from compare.generate import RandomFunction, Ref, generate, parse_id
 from compare.selftest import _patched_op
 from compare.sweep import InlineExecutor, executor_for, make_tasks, run_sweep
@@ -80,17 +80,24 @@ def test_parse_id_says_what_it_expects():
 
 
 def test_correct_engine_agrees_on_a_sweep():
-    rows = run_sweep(make_tasks(seed=5, depths=range(1, 6), n=6), progress=False).rows
+    rows = run_sweep(make_tasks(seed=5, depths=range(1, 6), n=6)).rows
     assert rows and {r["verdict"] for r in rows} <= {"agree", "non-smooth"}
     assert sum(r["verdict"] == "agree" for r in rows) >= 0.9 * len(rows)
 
 
 def test_check_reports_every_method_time_and_size():
-    [c, *_] = check_function(generate(seed=2, depth=3, index=1))
+    [c, *_] = check_function(generate(seed=2, depth=3, index=1), sizes=True)
     assert c.verdict in VERDICTS
     assert len(c.ad) == len(c.exact) == len(c.symbolic_float) == len(c.fd) == len(c.tolerance) == 3
-    assert set(c.times) >= {"ad", "tree", "dag", "lambdify_eval", "exact", "fd"}
-    assert set(c.sizes) >= {"graph_ops", "tree_ops", "tree_ops_cse", "dag_ops"}
+    assert set(c.times) >= {"ad", "tree", "dag", "lambdify_compile", "lambdify_eval", "exact", "fd", "tolerance",
+                            "sizes"}
+    assert set(c.sizes) == {"graph_ops", "tree_ops", "tree_ops_cse", "dag_ops"}
+    assert all(isinstance(v, int) and v > 0 for v in c.sizes.values())
+
+
+def test_sizes_and_dag_mode_are_computed_only_when_asked():
+    [c, *_] = check_function(generate(seed=2, depth=3, index=1))
+    assert c.sizes == {} and "dag" not in c.times and "sizes" not in c.times
 
 
 def _checks_of(text, point):
@@ -152,19 +159,19 @@ def test_tolerance_scales_with_conditioning():
 
 def test_sweep_gives_the_same_rows_with_a_process_pool():
     tasks = make_tasks(seed=7, depths=[2, 3], n=3)
-    inline = run_sweep(tasks, progress=False).rows
+    inline = run_sweep(tasks).rows
     with executor_for(2) as pool:
-        pooled = run_sweep(tasks, executor=pool, progress=False).rows
+        pooled = run_sweep(tasks, executor=pool).rows
     strip = lambda rows: [{k: v for k, v in r.items() if k != "times"} for r in rows]  # noqa: E731
     assert strip(inline) == strip(pooled)
 
 
 def test_sweep_resumes_without_redoing_finished_tasks():
     tasks = make_tasks(seed=1, depths=[2], n=4)
-    first = run_sweep(tasks[:2], progress=False)
+    first = run_sweep(tasks[:2])
     done = {f["id"]: f for f in first.functions}
     seen = []
-    rest = run_sweep(tasks, done=done, progress=False, on_function=lambda f: seen.append(f["id"]))
+    rest = run_sweep(tasks, done=done, on_function=lambda f: seen.append(f["id"]))
     assert seen == [t.id for t in tasks[2:]]
     assert rest.complete and [f["id"] for f in rest.functions] == [t.id for t in tasks]
 

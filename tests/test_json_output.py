@@ -19,7 +19,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from compare.check import VERDICTS
+from compare.three_way import VERDICTS
 from compare.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 
 import symbolic
-from compare.check import check_function
+from compare.three_way import check_function
 from compare.second_order import check_hessian
 from compare.strategies import function_points, functions, op_arguments
 from toygrad import OPS, Value, apply, grad, jvp, variables

@@ -290,7 +290,7 @@ _LINEAR = {"add", "sub", "mul", "neg", "sum"}  # never overflow at these magnitu
 def _apply_row(op, args):
     if op.name not in _LINEAR:
         args = [_squash(a, *_interval(op, i)) for i, a in enumerate(args)]
-    return op.sympy(sp, *args)
+    return op.sympy(sp, *args).doit()  # as SymPy writes it: relu_dot builds its Max unevaluated, for speed
 
 
 def _extend(children):

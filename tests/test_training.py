@@ -13,9 +13,8 @@ import symbolic
 from compare import training
 from compare.cli import train as traincmd
 from compare.cli.main import main
-from compare.errors import UsageError
 from compare.training import (
-    VerificationFailed, _example_loss, fit, predict, prepare, setup_for, train, verify,
+    VerificationFailed, example_loss, fit, predict, prepare, setup_for, train, verify,
 )
 from toygrad import Value, losses
 from toygrad.nn import MLP
@@ -112,13 +111,13 @@ def test_symbolic_gradient_with_value_gives_the_loss_then_the_gradient():
     ("ce", [0.3, -1.2, 2.0], [0.0, 0.0, 1.0], [2]),
     ("ce", [1000.0, -1000.0, 0.0], [0.0, 1.0, 0.0], [1]),
 ])
-def test_one_example_loss_equals_toygrads_loss_and_gradient_even_at_extreme_logits(loss, z, t, batch_targets):
+def test_oneexample_loss_equals_toygrads_loss_and_gradient_even_at_extreme_logits(loss, z, t, batch_targets):
     zs = [Value(x) for x in z]
-    ours = _example_loss(loss, zs, [Value(x) for x in t])
+    ours = example_loss(loss, zs, [Value(x) for x in t])
     ours.backward()
     mine = [v.grad for v in zs]
     zs2 = [Value(x) for x in z]
-    theirs = training._BATCH_LOSS[loss]([zs2] if loss == "ce" else zs2, batch_targets)
+    theirs = training.problem.LOSS_FUNCTIONS[loss]([zs2] if loss == "ce" else zs2, batch_targets)
     theirs.backward()
     assert ours.data == pytest.approx(theirs.data, rel=1e-14, abs=1e-300)
     assert mine == pytest.approx([v.grad for v in zs2], rel=1e-14, abs=1e-300)
@@ -126,7 +125,7 @@ def test_one_example_loss_equals_toygrads_loss_and_gradient_even_at_extreme_logi
 
 def test_binary_cross_entropy_of_one_example_has_gradient_sigmoid_minus_y_at_its_kink():
     z = Value(0.0)
-    _example_loss("bce", [z], [Value(1.0)]).backward()
+    example_loss("bce", [z], [Value(1.0)]).backward()
     assert z.grad == -0.5  # sigmoid(0) - 1, although relu'(0) = 0
 
 
@@ -206,7 +205,7 @@ def test_setup_for_gives_a_new_optimizer_its_own_learning_rate():
     ("spiral", "bce", "several classes"),
 ])
 def test_setup_for_refuses_a_loss_that_does_not_fit_the_data_set(dataset, loss, why):
-    with pytest.raises(UsageError, match=f"--loss {loss} does not fit {dataset}, .*{why}"):
+    with pytest.raises(ValueError, match=f"loss {loss} does not fit {dataset}, .*{why}"):
         setup_for(dataset, loss=loss)
 
 
@@ -255,8 +254,8 @@ def test_cli_unknown_data_set_loss_or_optimizer_is_exit_2_listing_the_choices(ar
 @pytest.mark.parametrize("argv, message", [
     (["train", "moons", "--hidden", "16,x"], "expected comma-separated positive integers, like 16,16; got '16,x'"),
     (["train", "moons", "--hidden", "16,0"], "expected comma-separated positive integers, like 16,16"),
-    (["train", "sine", "--loss", "ce"], "--loss ce does not fit sine, a regression data set"),
-    (["train", "moons", "--batch", "101"], "--batch must be between 1 and the 100 training points"),
+    (["train", "sine", "--loss", "ce"], "loss ce does not fit sine, a regression data set"),
+    (["train", "moons", "--batch", "101"], "batch must be between 1 and the 100 training points"),
     (["train", "moons", "--lr", "-1"], "expected a positive number, got '-1'"),
     (["train", "moons", "--steps", "0"], "expected a whole number of at least 1, got '0'"),
     (["train", "moons", "--activation", "log"], "invalid choice: 'log'"),

@@ -13,8 +13,10 @@ gradients, at logits of any size:
 >>> loss.data, z.grad  # the loss is z, its gradient sigmoid(z) - y
 (1000.0, 1.0)
 
-Outputs may be Values or plain numbers; targets are numbers. Python lists,
-tuples and numpy arrays all work.
+Outputs may be Values or plain numbers; targets are numbers, or Values (variables):
+then one example's loss is a graph that serves every example, as symbolic
+training compiles it. No loss branches on a value, so such a graph is right at
+any point. Python lists, tuples and numpy arrays all work.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .ops import OPS
 
 __all__ = ["mse", "hinge", "binary_cross_entropy_with_logits", "softmax", "softmax_cross_entropy", "l2"]
 
-_SUB, _EXP, _LOG = OPS["sub"], OPS["exp"], OPS["log"]
+_SUB, _EXP, _LOG, _RELU = OPS["sub"], OPS["exp"], OPS["log"], OPS["relu"]
 
 
 # ------------------------------------------------------------------ checks
@@ -65,6 +67,11 @@ def _number(name: str, what: str, i: int, x: Any) -> float:
     return f
 
 
+def _target(name: str, what: str, i: int, x: Any) -> Any:
+    """A target: a Value as it is (a variable), else a finite number (see :func:`_number`)."""
+    return x if isinstance(x, Value) else _number(name, what, i, x)
+
+
 def _mean(terms: Sequence[Value]) -> Value:
     return engine.sum(terms) / len(terms)
 
@@ -87,7 +94,7 @@ def mse(outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
     (1.0, 2.0)
     """
     outputs, targets = _pair("mse", ("outputs", "targets"), outputs, targets)
-    diffs = [o - _number("mse", "targets", i, t) for i, (o, t) in enumerate(zip(outputs, targets))]
+    diffs = [o - _target("mse", "targets", i, t) for i, (o, t) in enumerate(zip(outputs, targets))]
     return engine.dot(diffs, diffs) / len(diffs)
 
 
@@ -109,8 +116,8 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
     scores, labels = _pair("hinge", ("scores", "labels"), scores, labels)
     terms = []
     for i, (s, y) in enumerate(zip(scores, labels)):
-        y = _number("hinge", "labels", i, y)
-        if y != 1.0 and y != -1.0:
+        y = _target("hinge", "labels", i, y)
+        if not isinstance(y, Value) and y != 1.0 and y != -1.0:
             raise ValueError(f"hinge needs labels -1 or +1, got {y!r} at index {i}")
         terms.append(engine.dot((s, 1.0), (-y, 1.0)).relu())
     return _mean(terms)
@@ -121,11 +128,12 @@ def binary_cross_entropy_with_logits(logits: Sequence[Any], targets: Sequence[An
 
     ``targets`` are labels 0 or 1, or probabilities in [0, 1]. Per example the
     loss is ``softplus(z) - z * y``, with ``softplus(z) = log(1 + exp(z))``
-    written so that ``exp`` never sees a positive argument: ``z + log(1 +
-    exp(-z))`` where ``z >= 0``. Both branches are smooth, so the gradient is
-    ``sigmoid(z) - y`` everywhere, ``z = 0`` included (the textbook
-    ``relu(z) - z*y + log(1 + exp(-abs(z)))`` would get ``-y`` there, since
-    ``relu`` and ``abs`` have slope 0 at their kinks). No overflow at any ``z``.
+    written as ``m + log(exp(-m) + exp(z - m))``, ``m = relu(z)``: ``exp`` never
+    sees a positive argument, so no overflow at any ``z``, and no branch on
+    the value. The shift's derivative cancels exactly, so the gradient is
+    ``sigmoid(z) - y`` everywhere, ``z = 0`` included (although ``relu'(0) =
+    0``; the textbook ``relu(z) - z*y + log(1 + exp(-abs(z)))`` would get ``-y``
+    there).
 
     >>> from math import log
     >>> from toygrad import Value
@@ -141,13 +149,12 @@ def binary_cross_entropy_with_logits(logits: Sequence[Any], targets: Sequence[An
     logits, targets = _pair(name, ("logits", "targets"), logits, targets)
     terms = []
     for i, (z, y) in enumerate(zip(logits, targets)):
-        y = _number(name, "targets", i, y)
-        if not 0.0 <= y <= 1.0:
+        y = _target(name, "targets", i, y)
+        if not isinstance(y, Value) and not 0.0 <= y <= 1.0:
             raise ValueError(f"{name} needs targets in [0, 1], got {y!r} at index {i}")
-        if _lift(z).data >= 0.0:  # z (1 - y) + log(1 + exp(-z))
-            terms.append(engine.dot((z, apply(_LOG, 1.0 + apply(_EXP, -z))), (1.0 - y, 1.0)))
-        else:  # log(1 + exp(z)) - z y
-            terms.append(engine.dot((z, apply(_LOG, 1.0 + apply(_EXP, z))), (-y, 1.0)))
+        m = apply(_RELU, z)
+        softplus = m + apply(_LOG, apply(_EXP, -m) + apply(_EXP, z - m))
+        terms.append(softplus - y * z)
     return _mean(terms)
 
 
@@ -168,13 +175,15 @@ def softmax(row: Sequence[Any]) -> list[Value]:
 
 
 def softmax_cross_entropy(logits_rows: Sequence[Sequence[Any]], classes: Sequence[Any]) -> Value:
-    """Cross-entropy of ``softmax(row)`` against the class index, averaged over rows.
+    """Cross-entropy of ``softmax(row)`` against the right class, averaged over rows.
 
     ``logits_rows`` holds one row of logits per example, all of the same
-    length; ``classes`` the index of the right class in each row. Per row the
-    loss is ``log(sum_j exp(z_j - m)) - (z_c - m)`` with ``m`` the row's largest
-    value, a constant: no overflow, and the gradient is exactly
-    ``softmax(row) - onehot(c)``.
+    length; ``classes`` the index of the right class in each row, or a row of
+    target weights (one-hot, numbers or Values). Per row the loss is ``m +
+    log(sum_j exp(z_j - m)) - sum_j t_j z_j`` with ``m`` the row's largest
+    logit, built from relus (``m_k = m_(k-1) + relu(z_k - m_(k-1))``): no
+    overflow, no branch on a value, and the shift's derivative cancels, so the
+    gradient is exactly ``softmax(row) - onehot(c)``.
 
     >>> from math import exp, log
     >>> from toygrad import Value
@@ -191,20 +200,30 @@ def softmax_cross_entropy(logits_rows: Sequence[Sequence[Any]], classes: Sequenc
     width = None
     terms = []
     for i, (row, c) in enumerate(zip(rows, classes)):
-        shifted = _shifted(name, row)
+        row = _examples(name, "logits", row)
         if width is None:
-            width = len(shifted)
-        elif len(shifted) != width:
-            raise ValueError(
-                f"{name} needs rows of the same length: row 0 has {width} logits, row {i} has {len(shifted)}"
-            )
-        if isinstance(c, bool) or not isinstance(c, numbers.Integral):
-            raise TypeError(f"{name} needs integer class indices, got {type(c).__name__} {c!r} at index {i}")
-        if not 0 <= c < width:
-            raise ValueError(f"{name} got class {c!r} at index {i}, outside 0..{width - 1} for rows of {width} logits")
-        lse = apply(_LOG, engine.sum([apply(_EXP, s) for s in shifted]))
-        terms.append(lse - shifted[int(c)])
+            width = len(row)
+        elif len(row) != width:
+            raise ValueError(f"{name} needs rows of the same length: row 0 has {width} logits, row {i} has {len(row)}")
+        m = row[0]
+        for z in row[1:]:
+            m = m + apply(_RELU, z - m)
+        terms.append((m - _picked(name, i, row, c)) + apply(_LOG, engine.sum([apply(_EXP, z - m) for z in row])))
     return _mean(terms)
+
+
+def _picked(name: str, i: int, row: tuple, c: Any) -> Any:
+    """The logit of class ``c`` (an index), or the targets' weighting of the row (a sequence)."""
+    if isinstance(c, Iterable) and not isinstance(c, (str, Value)):
+        weights = [_target(name, "class weights", i, t) for t in c]
+        if len(weights) != len(row):
+            raise ValueError(f"{name} got {len(weights)} class weights at index {i} for a row of {len(row)} logits")
+        return engine.dot(weights, row)
+    if isinstance(c, bool) or not isinstance(c, numbers.Integral):
+        raise TypeError(f"{name} needs integer class indices, got {type(c).__name__} {c!r} at index {i}")
+    if not 0 <= c < len(row):
+        raise ValueError(f"{name} got class {c!r} at index {i}, outside 0..{len(row) - 1} for rows of {len(row)} logits")
+    return _lift(row[int(c)])
 
 
 def _shifted(name: str, row: Any) -> list[Value]:

@@ -8,40 +8,21 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import dataclass
 from typing import Any
 
-from symbolic import Formula, ParseError, parse
-from toygrad import DomainError, Value
+from symbolic import ParseError, parse
+from toygrad import DomainError
 
-from ..check import Check, check_function
+from ..three_way import Check, check_function
 from ..errors import UsageError
 from ..generate import generate, parse_id
-from .output import add_output_options, caption, document, fmt_error, records, table, write_json
+from .output import add_backend_option, add_output_options, caption, document, fmt_error, records, table, write_json
 from ..schema import verdict_counts
 from ..second_order import check_hessian
+from ..subjects import FormulaSubject
 
 NAME = "check"
-HELP = "check one formula at one point: AD, exact symbolic, lambdify and finite differences"
-
-
-@dataclass(frozen=True)
-class FormulaSubject:
-    """A parsed formula, checked like a random function."""
-
-    parsed: Formula
-    id: str = "formula"
-
-    @property
-    def variables(self) -> tuple[str, ...]:
-        return self.parsed.variables
-
-    @property
-    def formula(self) -> str:
-        return self.parsed.text
-
-    def build(self, point: dict[str, float]) -> Value:
-        return self.parsed.build(point)
+HELP = "check one formula at one point: AD, exact symbolic (certified balls), compiled symbolic, finite differences"
 
 
 def parse_point(text: str) -> dict[str, float]:
@@ -70,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", metavar="SEED:DEPTH:INDEX", help="check a function of a report by its id instead")
     parser.add_argument("--vars", type=int, default=3, help="with --id: variables per function, as in the report")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
-                        help="2 also prints the Hessian by AD over AD, exactly (SymPy) and by finite differences")
+                        help="2 also prints the Hessian by AD over AD, exactly and by finite differences")
+    add_backend_option(parser)
     add_output_options(parser)
 
 
@@ -120,21 +102,24 @@ SIZE_COLUMNS = ["graph_ops", "tree_ops", "tree_ops_cse", "dag_ops", "ad_seconds"
 def render(c: Check, fmt: str, width: int = 100) -> str:
     """One check as text: the partials by every method, sizes and times, the verdict."""
     rows = [
-        [f"d/d{n}", ad, ex, sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol)]
-        for n, ad, ex, sf, fd, tol in zip(c.point, c.ad, c.exact, c.symbolic_float, c.fd, c.tolerance)
+        [f"d/d{n}", ad, ex, f"{b['rad']:.1e}", b["status"], sf, fd, fmt_error(abs(ad - ex)), fmt_error(tol)]
+        for n, ad, ex, b, sf, fd, tol in zip(c.point, c.ad, c.exact, c.ball, c.symbolic_float, c.fd, c.tolerance)
     ]
+    vb = c.value_ball
     costs = {**c.sizes, **{f"{k}_seconds": c.times.get(t) for k, t in (
         ("ad", "ad"), ("tree", "tree"), ("dag", "dag"), ("lambdify", "lambdify_eval"), ("exact", "exact"))}}
     lines = [
         caption(f"{c.formula}   at {', '.join(f'{k}={v!r}' for k, v in c.point.items())}", width),
-        caption(f"value: AD {c.value!r}, exact {c.value_exact!r}", width),
-        table(rows, ["partial", "AD", "exact (SymPy)", "lambdify", "finite diff.", "|AD - exact|", "tolerance"], fmt,
-              width),
+        caption(f"value: AD {c.value!r}, exact {c.value_exact!r} (+- {vb['rad']:.1e}, {vb['status']})", width),
+        table(rows, ["partial", "AD", "exact (ball midpoint)", "+- radius", "ball", "compiled", "finite diff.",
+                     "|AD - exact|", "tolerance"], fmt, width),
         "",
         records([costs], SIZE_COLUMNS, fmt, width),
         "",
         caption(f"verdict: {c.verdict}" + (f" ({c.reason})" if c.reason else "")
-                + f"; ground truth: {c.ground_truth}-mode SymPy derivative, evaluated exactly", width),
+                + f"; ground truth: {c.ground_truth}-mode {c.backend} derivative, evaluated in ball arithmetic at the "
+                f"exact point ({'certified' if c.certified else 'NOT certified'}: every ball's radius below a "
+                f"thousandth of its tolerance); sizes counted by {c.backend}", width),
     ]
     return "\n".join(lines)
 
@@ -142,20 +127,21 @@ def render(c: Check, fmt: str, width: int = 100) -> str:
 def run(args: argparse.Namespace) -> int:
     subject, points = _subject(args)
     try:
-        checks = check_function(subject, points)
+        checks = check_function(subject, points, backend=args.backend, sizes=True)
     except DomainError as exc:
         raise UsageError(f"the point is outside the domain: {exc}") from None
     for c in checks:
         if c.verdict == "out-of-domain":
             raise UsageError(f"the point is outside the domain: {c.reason}")
     print("\n\n".join(render(c, args.format, args.width) for c in checks))
-    second = check_hessian(subject, points) if args.order == 2 else []
+    second = check_hessian(subject, points, backend=args.backend) if args.order == 2 else []
     for row in second:
         print("\n" + render_hessian(row, args.format, args.width))
     passed = not any(c.verdict == "disagree" for c in checks) and not any(r["verdict"] == "disagree" for r in second)
     if args.json:
         rows = [c.to_dict() for c in checks]
-        settings = {"formula": args.expr, "id": args.id, "at": args.at, "order": args.order, "variables": args.vars}
+        settings = {"formula": args.expr, "id": args.id, "at": args.at, "order": args.order, "variables": args.vars,
+                    "backend": checks[0].backend if checks else args.backend}
         summary = {"checks": len(rows), "verdicts": verdict_counts(rows), "second_order_verdicts":
                    verdict_counts(second), "passed": passed}
         write_json(args.json, document("check", settings, summary=summary, checks=rows, second_order=second))
@@ -168,7 +154,8 @@ def render_hessian(row: dict[str, Any], fmt: str, width: int = 100) -> str:
         return f"Hessian: {row['verdict']} ({row['reason']})"
     names = [n for n in row["point"]][: len(row["exact"])]
     lines = ["Hessian (row i, column j: d2/dxi dxj)"]
-    for title, key in (("AD over AD", "ad"), ("exact (SymPy)", "exact"), ("finite differences of the gradient", "fd")):
+    for title, key in (("AD over AD", "ad"), (f"exact ({row.get('backend', '')}, ball midpoints)", "exact"),
+                       ("finite differences of the gradient", "fd")):
         lines += [title, table([[n, *r] for n, r in zip(names, row[key])], ["", *names], fmt, width)]
     lines.append(caption(
         f"Hessian verdict: {row['verdict']}" + (f" ({row['reason']})" if row["reason"] else "")

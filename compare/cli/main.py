@@ -4,7 +4,9 @@ Every subcommand is a module with ``NAME``, ``HELP``, ``add_arguments(parser)``
 and ``run(args) -> int``; this file only gathers them. Exit status: 0 when
 everything agrees, 1 when a check disagrees (or a mutant survives, or training
 refuses to start), 2 for a usage error (one line on stderr, no traceback),
-130 when interrupted.
+130 when interrupted. The library raises ordinary exceptions; a ``ValueError``
+from it (bad settings, a point outside the domain: ``DomainError`` is one) is
+a usage error here.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from .. import selftest, swell
-from . import bench, check, report, train
+from . import bench, check, report, selftest, swell, train
 from ..errors import UsageError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             argv = ["report", *argv]  # report is the default command
         args = parser.parse_args(argv)
         return args.run(args)
-    except UsageError as exc:
+    except ValueError as exc:  # UsageError, and the library's ValueError family
         print(str(exc).splitlines()[0], file=sys.stderr)
         return 2
     except KeyboardInterrupt:

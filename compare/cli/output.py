@@ -33,7 +33,7 @@ from ..errors import UsageError
 from ..schema import SCHEMA_VERSION
 
 __all__ = ["table", "records", "caption", "cell", "verdict_columns", "document", "write_json", "read_json",
-           "progress", "add_output_options", "fmt_time", "fmt_error", "positive_int", "WIDTH"]
+           "progress", "counter", "add_output_options", "fmt_time", "fmt_error", "positive_int", "WIDTH"]
 
 #: the widest a line of output gets by default (``--width``)
 WIDTH = 100
@@ -83,6 +83,15 @@ def _width(text: str) -> int:
     if value != 0 and value < 40:
         raise argparse.ArgumentTypeError(f"expected at least 40 columns (or 0: no limit), got {value}")
     return value
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend``, for the commands that derive exact derivatives."""
+    parser.add_argument(
+        "--backend", choices=("symengine", "sympy"), default=None,
+        help="the CAS that derives the exact derivatives: symengine (fast; the default when installed) or sympy "
+             "(the reference path, SymPy throughout); either way they are evaluated as certified balls",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -221,7 +230,7 @@ def records(rows: Sequence[dict[str, Any]], columns: Sequence[str | tuple[str, s
 
 def verdict_columns(key: str = "verdicts") -> list[tuple[str, str]]:
     """A column for each verdict of :data:`compare.check.VERDICTS`, zeros included."""
-    from ..check import VERDICTS
+    from ..three_way import VERDICTS
     from ..schema import verdict_key
 
     return [(f"{key}.{verdict_key(v)}", v) for v in VERDICTS]
@@ -297,3 +306,8 @@ def progress(items: Iterable[Any], total: int | None = None, desc: str = "") -> 
     disable = {"1": False, "0": True}.get(choice)  # None: tqdm's own rule, on a terminal only
     return tqdm(items, total=total, desc=desc, file=sys.stderr, delay=1.0, leave=False, dynamic_ncols=True,
                 disable=disable)
+
+
+def counter(total: int, desc: str = "") -> Any:
+    """A progress bar that the caller advances with ``update(n)`` (for ``compare.sweep.run_sweep``)."""
+    return progress(range(total), total=total, desc=desc)

@@ -15,19 +15,24 @@ import sys
 import time
 from typing import Any, Iterator, Sequence
 
+from symbolic import backend as get_backend
 from toygrad import OPS
 
-from .. import second_order, swell
+from .. import second_order
+from . import swell as swellcmd
 from . import train as traincmd
-from ..check import VERDICTS, Check, verdict
+from ..three_way import VERDICTS, Check, verdict
 from ..errors import UsageError
 from ..schema import validate, verdict_counts, verdict_key
 from .output import (
-    add_output_options, caption, document, positive_int, read_json, records, table, verdict_columns, write_json,
+    add_backend_option,
+    add_output_options, caption, counter, document, positive_int, read_json, records, table, verdict_columns,
+    write_json,
 )
 from ..executors import KINDS, DaskMissing, runner
 from ..store import Store, StoreError
 from ..sweep import make_tasks, run_sweep
+from ..swell import measure as measure_swell
 
 NAME = "report"
 HELP = "sweep random functions: agreement by depth and by op, cost and swell, verified training"
@@ -92,6 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "command with the same store continues where it stopped (for sweeps of any size)")
     parser.add_argument("--from", dest="from_store", metavar="PATH",
                         help="print the report of the store at PATH (complete or not) without checking anything")
+    add_backend_option(parser)
     add_output_options(parser)
 
 
@@ -104,9 +110,11 @@ def run(args: argparse.Namespace) -> int:
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
-    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order)
+    backend = get_backend(args.backend).name
+    tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order,
+                       backend=backend)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
-                "ops": list(ops), "order": args.order}
+                "ops": list(ops), "order": args.order, "backend": backend}
     if args.store and args.resume:
         raise UsageError("--store resumes by itself (run the same command again): leave out --resume")
     done = _resumable(args.resume, settings) if args.resume else {}
@@ -115,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     with _runner(args) as executor:
-        result = run_sweep(tasks, executor=executor, done=done, store=store)
+        result = run_sweep(tasks, executor=executor, done=done, progress=counter, store=store)
     sweep_seconds = time.perf_counter() - started
 
     source = _Listed(result.functions, result.pending) if store is None else store
@@ -136,9 +144,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _report_from(args: argparse.Namespace) -> int:
     """``--from PATH``: the report of a store, its tables by SQL aggregates, nothing recomputed."""
-    for option in ("store", "resume", "scheduler", "executor", "workers", "n", "depth", "points", "vars", "ops"):
-        if getattr(args, option) is not None:
-            raise UsageError(f"--from prints a stored run as it is: leave out --{option.replace('_', '-')}")
+    for option in ("store", "resume", "scheduler", "executor", "workers", "n", "depth", "points", "vars", "ops",
+                   "backend"):
+        if getattr(args, option, None) is not None:
+            raise UsageError(f"--from prints a stored run as it is: leave out --{option}")
     try:
         store = Store(args.from_store)
     except StoreError as exc:
@@ -158,31 +167,35 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
             sweep_seconds: float | None, json_path: str | None, fresh: bool) -> int:
     """Print the report of ``results`` (a sweep's functions, or a store), write its JSON; the exit status.
 
-    The sections made once per run (swell, crossover, training) are computed when ``fresh`` and the sweep is
+    The sections made once per run (swell, crossover, training) are made when ``fresh`` and the sweep is
     complete (and kept in the store, if there is one); otherwise they are read from the store, if it has them.
     """
-    n, points, variables, w = settings["n"], settings["points"], settings["variables"], args.width
+    n, points, variables, backend = settings["n"], settings["points"], settings["variables"], settings["backend"]
+    w = args.width
     tables: dict[str, Any] = results.tables(settings["ops"])
     out = [
         caption(f"Agreement by depth: seed {settings['seed']}, {n} functions per depth, {points} points each, "
-                f"{variables} variables. Errors are relative to the exact symbolic gradient's scale; err/tol is "
-                "the worst error over the policy's tolerance (a large relative error comes with an "
-                "ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
-        records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns()], args.format, w),
+                f"{variables} variables; exact gradients derived by {backend} and evaluated as balls (certified: "
+                "radius below a thousandth of the tolerance). Errors are relative to the exact symbolic gradient's "
+                "scale; err/tol is the worst error over the policy's tolerance (a large relative error comes with "
+                "an ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
+        records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns(), "certified"],
+                args.format, w),
         "",
         caption("Agreement by op (functions that contain the op)", w),
         records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
-                                            *verdict_columns()], args.format, w),
+                                            *verdict_columns(), "certified"], args.format, w),
         "",
-        caption("Cost by depth: medians per function (times per point for AD, exact and lambdify)", w),
+        caption("Cost by depth: medians per function (times per point for AD, exact and the compiled derivative; "
+                f"sizes counted by {backend})", w),
         records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if tables["cost_by_depth"] else ["depth"],
                 args.format, w),
     ]
     make = fresh and complete
-    swell_table = _section(results, "swell", lambda: swell.measure(8), make)
+    swell_table = _section(results, "swell", lambda: measure_swell(8), make)
     if swell_table is not None:
         tables["swell"] = swell_table
-        out += ["", caption(swell.CAPTION, w), swell.render(tables["swell"], args.format, w)]
+        out += ["", caption(swellcmd.CAPTION, w), swellcmd.render(tables["swell"], args.format, w)]
     if settings["order"] >= 2 and complete:  # the Hessian table is made from the rows, in memory
         by_depth: dict[int, list] = {}
         for depth, rows in results.second_order_rows():
@@ -191,7 +204,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
         out += [
             "",
             caption("Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
-                    "gradient, against SymPy's exact Hessian; first derivatives by forward and by reverse mode "
+                    "gradient, against the exact Hessian (certified balls); first derivatives by forward and by reverse mode "
                     "against the exact ones", w),
             records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
         ]
@@ -203,8 +216,8 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
                     records(tables["crossover"], list(tables["crossover"][0]), args.format, w)]
     training = None
     if not args.no_training:
-        training = _section(results, "training",
-                            lambda: traincmd.training_section(seed=settings["seed"], quick=args.quick), make)
+        training = _section(results, "training", lambda: traincmd.training_section(
+            seed=settings["seed"], quick=args.quick, backend=backend), make)
     if training is not None:
         out += ["", traincmd.render_section(training, args.format, w)]
 
@@ -218,6 +231,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
         "functions": results.finished(),
         "checks": results.checks(),
         "verdicts": results.verdicts(),
+        "certified": results.certified(),
         "second_order_verdicts": results.second_order_verdicts(),
         "passed": not disagreements and not disagreements_in_training and complete,
     }
@@ -270,6 +284,7 @@ class _Listed:
     def __init__(self, functions: list[dict[str, Any]], pending: list[str]) -> None:
         self._functions = functions
         self._rows = [r for f in functions for r in f["rows"]]
+        self._second = [r for f in functions for r in f.get("second_order", [])]
         self._pending = pending
 
     def tables(self, ops: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -281,14 +296,16 @@ class _Listed:
         return ((f["depth"], f.get("second_order", [])) for f in self._functions)
 
     def disagreements(self) -> list[dict[str, Any]]:
-        second = [r for f in self._functions for r in f.get("second_order", [])]
-        return [r for r in self._rows + second if r["verdict"] == "disagree"]
+        return [r for r in self._rows + self._second if r["verdict"] == "disagree"]
 
     def verdicts(self) -> dict[str, int]:
         return verdict_counts(self._rows)
 
+    def certified(self) -> dict[str, int]:
+        return verdict_counts([r for r in self._rows if r.get("certified")])
+
     def second_order_verdicts(self) -> dict[str, int]:
-        return verdict_counts(r for f in self._functions for r in f.get("second_order", []))
+        return verdict_counts(self._second)
 
     def finished(self) -> int:
         return len(self._functions)
@@ -308,7 +325,7 @@ def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespac
     depths = settings["depths"]
     parts = ["python -m compare report", f"--seed {settings['seed']}", f"--n {settings['n']}",
              f"--depth {','.join(map(str, depths))}", f"--points {settings['points']}",
-             f"--vars {settings['variables']}", f"--order {settings['order']}"]
+             f"--vars {settings['variables']}", f"--order {settings['order']}", f"--backend {settings['backend']}"]
     if settings["ops"] != list(OPS):
         parts.append(f"--ops {','.join(settings['ops'])}")
     if args.no_training:
@@ -412,6 +429,7 @@ def _agreement(fs: list[dict[str, Any]], medians: bool) -> dict[str, Any]:
         **({"fd_median_error": _median(fd)} if medians else {}),
         "ad_worst_error_over_tolerance": _ratio(compared),
         "verdicts": verdict_counts(rows),
+        "certified": sum(bool(r.get("certified")) for r in rows),
     }
 
 
@@ -450,10 +468,13 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _summary(summary: dict[str, Any], seconds: float | None, complete: bool) -> str:
-    parts = ", ".join(f"{summary['verdicts'][verdict_key(v)]} {v}" for v in VERDICTS)
+    counts, certified = summary["verdicts"], summary["certified"]
+    parts = ", ".join(f"{counts[verdict_key(v)]} {v}" + (f" ({certified[verdict_key(v)]} certified)"
+                                                         if counts[verdict_key(v)] else "") for v in VERDICTS)
     verdict_ = (
         "Every AD gradient matches the exact symbolic one within the tolerance policy"
-        if not summary["verdicts"]["disagree"] else "SOME GRADIENTS DISAGREE (listed above)"
+        + (" where the exact value is certified" if counts["undecided"] else "")
+        if not counts["disagree"] else "SOME GRADIENTS DISAGREE (listed above)"
     )
     status = "" if complete else " (interrupted: partial results)"
     when = "stored" if seconds is None else f"in {seconds:.1f} s"

@@ -33,6 +33,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser = parser.add_argument_group("scale benchmark (--scale)")  # type: ignore[assignment]
     parser.add_argument("--scale", action="store_true",
                         help="instead: throughput by executor (inline, process pool, Dask 1 and 2 workers) and "
                              "peak memory of sweeps into a store by size (about 10 minutes on two loaded cores)")

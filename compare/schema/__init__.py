@@ -1,7 +1,7 @@
 """The JSON Schema of what every command writes with ``--json`` (``compare.schema.json``, shipped here).
 
 The file accepts any verdict name; :func:`load` fills in the verdicts of
-:data:`compare.check.VERDICTS` (the one list), so a verdict or a verdict count
+:data:`compare.three_way.VERDICTS` (the one list), so a verdict or a verdict count
 that the harness does not know fails validation. :func:`validate` answers with
 one sentence naming what is wrong and where (``report --resume`` uses it).
 Timing fields are named as such (:func:`is_timing`): nothing else differs
@@ -44,8 +44,8 @@ def verdict_key(verdict: str) -> str:
 
 
 def verdict_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Checks by verdict: every verdict of ``compare.check.VERDICTS``, zeros included, snake_case keys."""
-    from ..check import VERDICTS
+    """Checks by verdict: every verdict of ``compare.three_way.VERDICTS``, zeros included, snake_case keys."""
+    from ..three_way import VERDICTS
 
     counts = Counter(r["verdict"] for r in rows)
     return {verdict_key(v): counts.get(v, 0) for v in VERDICTS}
@@ -53,7 +53,7 @@ def verdict_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 @functools.lru_cache(maxsize=1)
 def _loaded() -> dict[str, Any]:
-    from ..check import VERDICTS  # here, not at the top: writing JSON must not import SymPy
+    from ..three_way import VERDICTS  # here, not at the top: writing JSON must not import SymPy
 
     text = importlib.resources.files(__name__).joinpath("compare.schema.json").read_text()
     schema = json.loads(text)
