@@ -99,12 +99,8 @@ class SettingsMismatch(StoreError):
     """The store was made by a run with other settings."""
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
-
-
 def _pack(function: Mapping[str, Any]) -> bytes:
-    return zlib.compress(_dumps(function).encode(), 6)
+    return zlib.compress(json.dumps(function, separators=(",", ":")).encode(), 6)
 
 
 def _unpack(record: bytes) -> dict[str, Any]:
@@ -159,8 +155,8 @@ class Store:
         if not stored:
             with self._transaction():
                 self._db.executemany("INSERT INTO settings VALUES (?, ?)",
-                                     [("store_version", _dumps(STORE_VERSION)),
-                                      *((k, _dumps(v)) for k, v in self.settings.items())])
+                                     [("store_version", json.dumps(STORE_VERSION)),
+                                      *((k, json.dumps(v)) for k, v in self.settings.items())])
         else:
             self._compare(stored)
 
@@ -214,7 +210,7 @@ class Store:
     def put_section(self, name: str, data: Any) -> None:
         """Keep a table made once per run (swell, training, ...) under ``name``."""
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO sections VALUES (?, ?)", (name, _dumps(data)))
+            self._db.execute("INSERT OR REPLACE INTO sections VALUES (?, ?)", (name, json.dumps(data)))
 
     # ------------------------------------------------------------ reading
 
@@ -385,9 +381,7 @@ def _counts(found: Mapping[str, int]) -> dict[str, int]:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(map(str, value))
-    return str(value)
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 class _Transaction:

@@ -61,7 +61,9 @@ def swept(tmp_path_factory):
 
 def test_store_tables_equal_the_in_memory_tables(swept):
     functions, store = swept
-    listed = report._Listed(functions, []).tables(OPS)
+    listed = {"agreement_by_depth": report.agreement_by_depth(functions),
+              "agreement_by_op": report.agreement_by_op(functions, OPS),
+              "cost_by_depth": report.cost_by_depth(functions)}
     stored = store.tables(OPS)
     assert strip(stored) == strip(listed)
     verdicts = {v for row in listed["agreement_by_depth"] for v, n in row["verdicts"].items() if n}

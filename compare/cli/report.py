@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import statistics
 import sys
 import time
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from symbolic import backend as get_backend
 from toygrad import OPS
@@ -29,8 +28,9 @@ from .output import (
     add_output_options, caption, counter, document, positive_int, read_json, records, table, verdict_columns,
     write_json,
 )
-from ..executors import KINDS, DaskMissing, runner
-from ..store import Store, StoreError
+from ..executors import KINDS
+from ..store import Store
+from .sources import Listed, open_store, runner_for, section
 from ..sweep import make_tasks, run_sweep
 from ..swell import measure as measure_swell
 
@@ -119,57 +119,48 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--store resumes by itself (run the same command again): leave out --resume")
     done = _resumable(args.resume, settings) if args.resume else {}
     json_path = args.json or args.resume
-    store = _open_store(args.store, settings) if args.store else None
+    store = open_store(args.store, settings) if args.store else None
 
     started = time.perf_counter()
-    with _runner(args) as executor:
+    with runner_for(args) as executor:
         result = run_sweep(tasks, executor=executor, done=done, progress=counter, store=store)
     sweep_seconds = time.perf_counter() - started
 
-    source = _Listed(result.functions, result.pending) if store is None else store
+    source = store if store is not None else Listed(result.functions, result.pending, {
+        "agreement_by_depth": agreement_by_depth(result.functions),
+        "agreement_by_op": agreement_by_op(result.functions, ops),
+        "cost_by_depth": cost_by_depth(result.functions)})
     status = _report(args, settings, source, result.complete, sweep_seconds, json_path, fresh=True)
     if store is not None:
         store.close()
     if not result.complete:
-        if store is not None:
-            how = f"; continue with the same command (the store {args.store} keeps what finished)"
-        elif json_path:
-            how = f"; continue with: {_resume_command(settings, json_path, args)}"
-        else:
-            how = "; run with --json PATH or --store PATH to be able to resume"
-        print(f"interrupted: {result.missing} of {len(tasks)} functions not checked{how}", file=sys.stderr)
+        how = (f"continue with the same command (the store {args.store} keeps what finished)" if store else
+               f"continue with: {_resume_command(settings, json_path, args)}" if json_path else
+               "run with --json PATH or --store PATH to be able to resume")
+        print(f"interrupted: {result.missing} of {len(tasks)} functions not checked; {how}", file=sys.stderr)
         return 130
     return status
 
 
 def _report_from(args: argparse.Namespace) -> int:
     """``--from PATH``: the report of a store, its tables by SQL aggregates, nothing recomputed."""
-    for option in ("store", "resume", "scheduler", "executor", "workers", "n", "depth", "points", "vars", "ops",
-                   "backend"):
+    for option in ("store", "resume", "scheduler", "executor", "workers", "n", "depth", "points", "vars", "ops"):
         if getattr(args, option, None) is not None:
             raise UsageError(f"--from prints a stored run as it is: leave out --{option}")
-    try:
-        store = Store(args.from_store)
-    except StoreError as exc:
-        raise UsageError(f"--from: {exc}") from None
-    with store:
-        settings = store.settings
-        expected = settings["n"] * len(settings["depths"])
+    with open_store(args.from_store, None) as store:
+        expected = store.settings["n"] * len(store.settings["depths"])
         complete = store.finished() >= expected
-        status = _report(args, settings, store, complete, None, args.json, fresh=False)
+        status = _report(args, store.settings, store, complete, None, args.json, fresh=False)
         if not complete:
             print(f"the store holds {store.finished()} of its run's {expected} functions: run its command again "
                   f"with --store {args.from_store} to finish it", file=sys.stderr)
     return status
 
 
-def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Listed | Store", complete: bool,
+def _report(args: argparse.Namespace, settings: dict[str, Any], results: "Listed | Store", complete: bool,
             sweep_seconds: float | None, json_path: str | None, fresh: bool) -> int:
     """Print the report of ``results`` (a sweep's functions, or a store), write its JSON; the exit status.
-
-    The sections made once per run (swell, crossover, training) are made when ``fresh`` and the sweep is
-    complete (and kept in the store, if there is one); otherwise they are read from the store, if it has them.
-    """
+    The once-per-run sections are made if ``fresh`` and complete (and kept in a store), else read from a store."""
     n, points, variables, backend = settings["n"], settings["points"], settings["variables"], settings["backend"]
     w = args.width
     tables: dict[str, Any] = results.tables(settings["ops"])
@@ -192,7 +183,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
                 args.format, w),
     ]
     make = fresh and complete
-    swell_table = _section(results, "swell", lambda: measure_swell(8), make)
+    swell_table = section(results, "swell", lambda: measure_swell(8), make)
     if swell_table is not None:
         tables["swell"] = swell_table
         out += ["", caption(swellcmd.CAPTION, w), swellcmd.render(tables["swell"], args.format, w)]
@@ -208,7 +199,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
                     "against the exact ones", w),
             records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
         ]
-        crossover = _section(results, "crossover", second_order.crossover, make)
+        crossover = section(results, "crossover", second_order.crossover, make)
         if crossover is not None:
             tables["crossover"] = crossover
             out += ["", caption("A full gradient by forward mode (one sweep per input) and by reverse mode (one "
@@ -216,7 +207,7 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
                     records(tables["crossover"], list(tables["crossover"][0]), args.format, w)]
     training = None
     if not args.no_training:
-        training = _section(results, "training", lambda: traincmd.training_section(
+        training = section(results, "training", lambda: traincmd.training_section(
             seed=settings["seed"], quick=args.quick, backend=backend), make)
     if training is not None:
         out += ["", traincmd.render_section(training, args.format, w)]
@@ -244,80 +235,6 @@ def _report(args: argparse.Namespace, settings: dict[str, Any], results: "_Liste
             sweep_seconds=results.seconds() if sweep_seconds is None else sweep_seconds,
         ))
     return 1 if disagreements or disagreements_in_training else 0
-
-
-def _section(results: "_Listed | Store", name: str, make, fresh: bool) -> Any:
-    """A table made once per run: made now if ``fresh`` (and kept in a store), else the one a store kept."""
-    if not isinstance(results, Store):
-        return make() if fresh else None
-    if fresh:
-        results.put_section(name, make())
-    return results.section(name)
-
-
-def _runner(args: argparse.Namespace):
-    """The runner the options ask for (a usage error when dask is asked for and missing or unreachable)."""
-    kind = args.executor or ("dask" if args.scheduler else "process" if (args.workers or 1) > 1 else "inline")
-    if args.scheduler and kind != "dask":
-        raise UsageError(f"--scheduler is the address of a Dask cluster: it goes with --executor dask, not {kind}")
-    if args.scheduler and args.workers:
-        raise UsageError("--workers sizes a LocalCluster: an existing cluster (--scheduler) has its own workers")
-    workers = args.workers or os.cpu_count() if kind == "process" else args.workers
-    try:
-        return runner(kind, workers, args.scheduler)
-    except (DaskMissing, ConnectionError) as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _open_store(path: str, settings: dict[str, Any]) -> Store:
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise UsageError(f"--store: cannot write {path!r}: it is not a regular file")
-    try:
-        return Store(path, settings)
-    except StoreError as exc:
-        raise UsageError(f"--store: {exc}") from None
-
-
-class _Listed:
-    """A sweep's functions held in memory (a small run, or one resumed from its JSON), read as a store is."""
-
-    def __init__(self, functions: list[dict[str, Any]], pending: list[str]) -> None:
-        self._functions = functions
-        self._rows = [r for f in functions for r in f["rows"]]
-        self._second = [r for f in functions for r in f.get("second_order", [])]
-        self._pending = pending
-
-    def tables(self, ops: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-        return {"agreement_by_depth": agreement_by_depth(self._functions),
-                "agreement_by_op": agreement_by_op(self._functions, ops),
-                "cost_by_depth": cost_by_depth(self._functions)}
-
-    def second_order_rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        return ((f["depth"], f.get("second_order", [])) for f in self._functions)
-
-    def disagreements(self) -> list[dict[str, Any]]:
-        return [r for r in self._rows + self._second if r["verdict"] == "disagree"]
-
-    def verdicts(self) -> dict[str, int]:
-        return verdict_counts(self._rows)
-
-    def certified(self) -> dict[str, int]:
-        return verdict_counts([r for r in self._rows if r.get("certified")])
-
-    def second_order_verdicts(self) -> dict[str, int]:
-        return verdict_counts(self._second)
-
-    def finished(self) -> int:
-        return len(self._functions)
-
-    def checks(self) -> int:
-        return len(self._rows)
-
-    def functions(self) -> list[dict[str, Any]]:
-        return self._functions
-
-    def pending(self) -> list[str]:
-        return self._pending
 
 
 def _resume_command(settings: dict[str, Any], path: str, args: argparse.Namespace) -> str:

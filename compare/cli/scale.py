@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from .. import scale
 from ..errors import UsageError
-from ..executors import DaskMissing
 from .output import caption, positive_int, records
 
 __all__ = ["add_arguments", "run"]
@@ -49,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.json:
         raise UsageError("bench --scale prints its tables only: leave out --json")
+    from .. import scale  # here: importing the bench command loads no SymPy
+    from ..executors import DaskMissing
+
     w = args.width
     try:
         rows = scale.throughput(n=args.scale_n, depth=args.scale_depth)
