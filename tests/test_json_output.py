@@ -35,6 +35,8 @@ RUNS = {
     "train_symbolic": ["train", "sine", "--hidden", "4", "--steps", "3", "--points", "20", "--method", "symbolic"],
     "selftest": ["selftest", "--per-op", "1"],
     "bench": ["bench", "--repeats", "1", "--chain", "1000", "--micrograd-repeats", "1"],
+    "engines": ["engines", "--engine", "toygrad,micrograd", "--n", "1", "--depth", "1..2", "--workers", "1"],
+    "engines_one": ["engines", "relu(x) * y", "--at", "x=0,y=2", "--engine", "toygrad,micrograd"],
 }
 NOT_SEEDED = {"bench"}  # a measurement: bytes per node come from the allocator, not from a seed
 

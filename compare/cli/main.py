@@ -1,4 +1,4 @@
-"""The command line: ``python -m compare report | check | swell | train | bench | selftest``.
+"""The command line: ``python -m compare report | check | swell | train | bench | selftest | engines``.
 
 Every subcommand is a module with ``NAME``, ``HELP``, ``add_arguments(parser)``
 and ``run(args) -> int``; this file only gathers them. Exit status: 0 when
@@ -15,12 +15,12 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import bench, check, report, selftest, swell, train
+from . import bench, check, engines, report, selftest, swell, train
 from ..errors import UsageError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = (report, check, swell, train, bench, selftest)
+COMMANDS = (report, check, swell, train, bench, selftest, engines)
 
 
 class _Parser(argparse.ArgumentParser):
