@@ -1,6 +1,6 @@
 """How a sweep scales (issue 16): throughput by executor, peak memory by sweep size, side by side in one run.
 
-    python benchmarks/scale.py [--scale-n 200] [--scale-depth 2] [--scale-sizes 1000,10000]
+    python benchmarks/scale.py [--scale-n 3000] [--scale-depth 2] [--scale-sizes 1000,10000]
 
 The same as ``python -m compare bench --scale`` (see ``compare/cli/scale.py``
 for what each table measures). Needs the dask extra: ``pip install -e '.[dask]'``.

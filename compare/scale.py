@@ -32,7 +32,7 @@ EXECUTORS = (("inline", "inline", 1), ("process pool, 2 workers", "process", 2),
              ("dask LocalCluster, 1 worker", "dask", 1), ("dask LocalCluster, 2 workers", "dask", 2))
 
 
-def throughput(n: int = 200, depth: int = 2, points: int = 1, seed: int = 0,
+def throughput(n: int = 3000, depth: int = 2, points: int = 1, seed: int = 0,
                kinds: Sequence[str] = ("inline", "process", "dask")) -> list[dict[str, Any]]:
     """Functions per second of one sweep (``n`` functions at ``depth``) on each executor of ``kinds``."""
     tasks = make_tasks(seed, [depth], n, points=points)

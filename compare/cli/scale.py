@@ -35,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", action="store_true",
                         help="instead: throughput by executor (inline, process pool, Dask 1 and 2 workers) and "
                              "peak memory of sweeps into a store by size (about 10 minutes on two loaded cores)")
-    parser.add_argument("--scale-n", type=positive_int, default=200, metavar="N",
-                        help="with --scale: functions in the throughput sweep (default 200)")
+    parser.add_argument("--scale-n", type=positive_int, default=3000, metavar="N",
+                        help="with --scale: functions in the throughput sweep (default 3000)")
     parser.add_argument("--scale-depth", type=positive_int, default=2, metavar="D",
                         help="with --scale: depth of the throughput sweep's functions (default 2)")
     parser.add_argument("--scale-sizes", type=_sizes, default=[1_000, 10_000], metavar="N,N,...",
