@@ -17,18 +17,15 @@ tasks can be handed back in (``done``) to resume an interrupted sweep.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import itertools
-import signal
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from .executors import Runner, InlineRunner, as_runner, worker_signals
 from .three_way import check_function
 from .generate import DEFAULT_OPS, generate
 from .second_order import check_hessian
-
-#: tasks submitted ahead to an executor; more are submitted as these finish
-WINDOW = 64
+from .store import Store
 
 __all__ = ["Task", "SweepResult", "make_tasks", "run_task", "run_sweep", "InlineExecutor", "executor_for"]
 
@@ -64,7 +61,7 @@ def make_tasks(
     backend: str | None = None,
     sizes: bool = True,
     cover: bool = False,
-) -> list[Task]:
+) -> "Tasks":
     """``n`` functions at each depth, in a fixed order; ``order=2`` adds Hessians and forward mode.
 
     ``backend`` derives the ground truth; ``sizes`` measures each representation (as the report shows).
@@ -74,10 +71,33 @@ def make_tasks(
     >>> [t.id for t in make_tasks(0, [1], 3, ops=("exp", "log"), cover=True)]
     ['0:1:0:exp', '0:1:1:log', '0:1:2:exp']
     """
-    pairs = [(d, i) for d in depths for i in range(n)]
-    return [Task(seed, d, i, variables, tuple(ops), points, order, backend, sizes,
-                 require=ops[k % len(ops)] if cover else None)
-            for k, (d, i) in enumerate(pairs)]
+    return Tasks(seed, tuple(depths), n, (variables, tuple(ops), points, order, backend, sizes), cover)
+
+
+class Tasks(Sequence[Task]):
+    """The tasks of a sweep, made when asked for: a sweep of 10^7 functions holds no list of them.
+
+    >>> tasks = make_tasks(seed=0, depths=[1, 2], n=3)
+    >>> len(tasks), tasks[4].id, [t.id for t in tasks[-2:]]
+    (6, '0:2:1', ['0:2:1', '0:2:2'])
+    """
+
+    def __init__(self, seed: int, depths: tuple[int, ...], n: int, rest: tuple, cover: bool = False) -> None:
+        self._seed, self._depths, self._n, self._rest, self._cover = seed, depths, n, rest, cover
+
+    def __len__(self) -> int:
+        return len(self._depths) * self._n
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(f"task {k} of a sweep of {len(self)}")
+        ops = self._rest[1]
+        return Task(self._seed, self._depths[k // self._n], k % self._n, *self._rest,
+                    require=ops[k % len(ops)] if self._cover else None)
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -113,25 +133,25 @@ class InlineExecutor(cf.Executor):
         return future
 
 
-def _worker_signals() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent stops a worker with SIGTERM: at once
-
-
 def executor_for(workers: int) -> cf.Executor:
     """In-process for one worker, a process pool for more (its workers leave Ctrl-C to the parent)."""
     if workers <= 1:
         return InlineExecutor()
-    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=worker_signals)
 
 
 @dataclass
 class SweepResult:
-    """The functions checked, in task order, and whether every task finished."""
+    """The functions checked, in task order, and whether every task finished.
+
+    A sweep into a store keeps nothing here (``functions`` and ``pending`` stay
+    empty): its results are in the store, and ``missing`` counts what is not.
+    """
 
     functions: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = True
     pending: list[str] = field(default_factory=list)
+    missing: int = 0
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -141,80 +161,67 @@ class SweepResult:
         return asdict(self)
 
 
+def _numbered(item: tuple[int, Task]) -> tuple[int, dict[str, Any]]:
+    seq, task = item
+    return seq, run_task(task)
+
+
 def run_sweep(
     tasks: Sequence[Task],
-    executor: cf.Executor | None = None,
+    executor: cf.Executor | Runner | None = None,
     done: Mapping[str, dict[str, Any]] | None = None,
     progress: Callable[..., Any] | None = None,
     on_function: Callable[[dict[str, Any]], None] | None = None,
+    store: Store | None = None,
 ) -> SweepResult:
-    """Run every task not already in ``done``; Ctrl-C stops early with what finished.
+    """Run every task not already in ``done`` (or in ``store``); Ctrl-C stops early with what finished.
 
-    Results come back in task order whatever order the executor finishes them
-    in, so the same tasks give the same result with any executor.
+    ``executor`` is a :class:`compare.executors.Runner` (inline, process pool,
+    Dask) or any ``concurrent.futures.Executor``. Results come back in task
+    order whatever order the executor finishes them in, so the same tasks give
+    the same result with any executor. With a ``store``, each function is
+    appended to it as it finishes and nothing is kept in memory: tasks already
+    stored are skipped, so the same call resumes an interrupted sweep.
     ``progress(total=..., desc=...)``, if given, makes a counter (a tqdm-like
     object with ``update(n)`` and ``close()``) that advances as each function
     finishes; ``on_function`` is called with each finished function.
     """
     done = dict(done or {})
-    todo = [t for t in tasks if t.id not in done]
-    own = executor is None
-    executor = executor or InlineExecutor()
+    skip = store.done_mask(len(tasks)) if store is not None else None
+    todo = sum(1 for _ in _todo(tasks, done, skip))
+    run = InlineRunner() if isinstance(executor, InlineExecutor) else as_runner(executor)
     finished: dict[str, dict[str, Any]] = dict(done)
+    stored = 0
     interrupted = False
-    futures: dict[cf.Future, Task] = {}
-    bar = progress(total=len(todo), desc="functions") if progress else None
+    bar = progress(total=todo, desc="functions") if progress else None
     try:
-        if isinstance(executor, InlineExecutor):  # run lazily, so Ctrl-C stops between functions
-            for task in todo:
-                finished[task.id] = _record(run_task(task), on_function, bar)
-        else:  # a bounded window of submitted tasks: a huge sweep neither floods memory nor delays a stop
-            waiting = iter(todo)
-            for task in itertools.islice(waiting, WINDOW):
-                futures[executor.submit(run_task, task)] = task
-            while futures:
-                ready, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
-                for future in ready:
-                    task = futures.pop(future)
-                    finished[task.id] = _record(future.result(), on_function, bar)
-                    for more in itertools.islice(waiting, 1):
-                        futures[executor.submit(run_task, more)] = more
+        for seq, function in run.results(_numbered, _todo(tasks, done, skip)):
+            if store is not None:
+                stored += store.append(seq, function)
+            else:
+                finished[function["id"]] = function
+            if on_function is not None:
+                on_function(function)
+            if bar is not None:
+                bar.update(1)
     except KeyboardInterrupt:
         interrupted = True
-        _stop_now(executor)
+        run.stop()
     finally:
         if bar is not None:
             bar.close()
-        if own and not interrupted:
-            executor.shutdown()
+        if executor is None and not interrupted:
+            run.close()
+    if store is not None:
+        missing = todo - stored
+        return SweepResult(complete=not missing, missing=missing)
     ordered = [finished[t.id] for t in tasks if t.id in finished]
     pending = [t.id for t in tasks if t.id not in finished]
-    return SweepResult(ordered, complete=not pending, pending=pending)
+    return SweepResult(ordered, complete=not pending, pending=pending, missing=len(pending))
 
 
-def _stop_now(executor: cf.Executor) -> None:
-    """Stop an executor without waiting for its running tasks: a stopped sweep leaves no process behind.
-
-    A process pool's workers are terminated; no future is cancelled first, since the pool marks its pending
-    futures broken once its workers are gone, and a cancelled one would make its manager thread fail
-    (CPython 3.11). Other executors drop what has not started.
-    """
-    processes = getattr(executor, "_processes", None)  # ProcessPoolExecutor's own workers
-    if processes is None:
-        executor.shutdown(wait=False, cancel_futures=True)
-        return
-    for process in list(processes.values()):
-        process.terminate()
-    for process in list(processes.values()):
-        process.join(timeout=1.0)
-        if process.is_alive():
-            process.kill()
-    executor.shutdown(wait=True)
-
-
-def _record(function: dict[str, Any], on_function, bar) -> dict[str, Any]:
-    if on_function is not None:
-        on_function(function)
-    if bar is not None:
-        bar.update(1)
-    return function
+def _todo(tasks: Sequence[Task], done: Mapping[str, Any], skip: bytearray | None) -> Iterator[tuple[int, Task]]:
+    """The tasks still to run, with their place in the sweep."""
+    for seq, task in enumerate(tasks):
+        if (skip is None or not skip[seq]) and task.id not in done:
+            yield seq, task

@@ -114,7 +114,8 @@ def test_selftest_catches_every_mutant(capsys):
 
 def test_interrupt_prints_partial_tables_writes_incomplete_json_and_resumes(tmp_path):
     path = tmp_path / "run.json"
-    args = ["report", "--n", "40", "--depth", "1..6", "--no-training", "--json", str(path)]
+    # 900 functions: seconds of work even with the fast harness, so that the SIGINT lands mid-sweep
+    args = ["report", "--n", "150", "--depth", "1..6", "--no-training", "--json", str(path)]
     proc = subprocess.Popen([sys.executable, "-m", "compare", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "COMPARE_PROGRESS": "1"})
     # wait until the sweep is under way: its progress bar shows after a second of work
@@ -129,7 +130,7 @@ def test_interrupt_prints_partial_tables_writes_incomplete_json_and_resumes(tmp_
     assert "Agreement by depth" in out and "interrupted" in err and "Traceback" not in err
     data = json.loads(path.read_text())
     assert data["complete"] is False and data["pending"]
-    resumed = run_cli("report", "--n", "40", "--depth", "1..6", "--no-training", "--resume", str(path))
+    resumed = run_cli("report", "--n", "150", "--depth", "1..6", "--no-training", "--resume", str(path))
     assert resumed.returncode == 0
     full = tmp_path / "full.json"
     assert run_cli(*args[:-1], str(full)).returncode == 0

@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from ..bench import MICROGRAD, MICROGRAD_GC_OFF, MICROGRAD_MAX_DEPTH, NUMPY, TORCH, available, measure
+from . import scale as scalecmd
 from .output import add_output_options, caption, document, positive_int, progress, records, write_json
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "summary_line", "MICROGRAD", "MICROGRAD_GC_OFF", "NUMPY", "TORCH"]
@@ -35,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     harness.add_argument("--depth", default="1..10", help="depths, as a range like 1..10 (default 1..10)")
     harness.add_argument("--seed", type=int, default=0, help="seed of the random functions (default 0)")
     harness.add_argument("--points", type=positive_int, default=3, help="points per function (default 3)")
+    scalecmd.add_arguments(parser)
     add_output_options(parser)
 
 
@@ -130,6 +132,8 @@ def run_harness(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.harness:
         return run_harness(args)
+    if args.scale:
+        return scalecmd.run(args)
     have = {name: available(name) for name in ("micrograd", "torch")}
     stages = 3 + (args.chain > MICROGRAD_MAX_DEPTH) + 2 * have["micrograd"] + have["torch"]
     bar = progress(range(stages), total=stages, desc="bench")

@@ -30,7 +30,10 @@ from .output import (
     add_output_options, caption, counter, document, int_in, read_json, records, verdict_columns,
     write_json,
 )
-from ..sweep import executor_for, make_tasks, run_sweep
+from ..executors import KINDS
+from ..store import Store
+from .sources import Listed, open_store, runner_for, section
+from ..sweep import make_tasks, run_sweep
 from ..swell import measure as measure_swell
 from ..tolerance import err_over_tol
 
@@ -41,6 +44,8 @@ DEFAULTS = {"n": 50, "depth": "1..6", "points": 3, "vars": 3}
 #: ranges that finish in reasonable time on two cores (a depth-40 function takes about half a second)
 MAX_DEPTH = 40
 MAX_FUNCTIONS = 10_000
+#: a sweep into a store keeps nothing in memory: only the time it takes bounds it
+MAX_STORED = 10_000_000
 QUICK = {"n": 5, "depth": "1..4"}
 
 
@@ -73,15 +78,23 @@ def parse_ops(text: str | None) -> tuple[str, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random functions (default 0)")
-    parser.add_argument("--n", type=int_in(1, MAX_FUNCTIONS),
-                        help=f"functions per depth, 1 to {MAX_FUNCTIONS} and at most {MAX_FUNCTIONS} in all "
+    parser.add_argument("--n", type=int_in(1, MAX_STORED),
+                        help=f"functions per depth; at most {MAX_FUNCTIONS} in all, or {MAX_STORED} into a --store "
                              f"(default {DEFAULTS['n']})")
     parser.add_argument("--depth", help=f"depths from 1 to {MAX_DEPTH}, as a range like 1..6 "
                                         f"(default {DEFAULTS['depth']})")
     parser.add_argument("--points", type=int_in(1, 20), help="points per function, 1 to 20 (default 3)")
     parser.add_argument("--vars", type=int_in(1, 10), help="variables per function, 1 to 10 (default 3)")
     parser.add_argument("--ops", help="comma-separated ops to draw from (default: the whole table)")
-    parser.add_argument("--workers", type=int_in(1, 64), default=1, help="processes to use, 1 to 64 (default 1)")
+    parser.add_argument("--workers", type=int_in(1, 64),
+                        help="processes to use, 1 to 64 (default 1; with --executor process the machine's cores, "
+                             "with --executor dask a LocalCluster sized to the machine)")
+    parser.add_argument("--executor", choices=KINDS,
+                        help="where functions run: inline (default), process (a pool; the default with --workers "
+                             "2 or more) or dask (dask.distributed: pip install -e '.[dask]')")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="the scheduler of an existing Dask cluster (implies --executor dask; default: "
+                             "a LocalCluster started for the run)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
                         help="2 adds Hessians (AD over AD vs SymPy vs finite differences), forward mode, "
                              "and the forward/reverse crossover")
@@ -92,6 +105,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the interrupted run whose JSON is at PATH (same options); "
                              "finished functions are not redone, and the JSON is written back there")
+    parser.add_argument("--store", metavar="PATH", type=output_path,
+                        help="append each finished function to the SQLite store at PATH as it finishes; the same "
+                             f"command with the same store continues where it stopped (for sweeps of any size; {RULE})")
+    parser.add_argument("--from", dest="from_store", metavar="PATH",
+                        help="print the report of the store at PATH (complete or not) without checking anything")
     add_backend_option(parser)
     add_output_options(parser)
     parser.add_argument("--html", metavar="PATH", type=output_path,
@@ -100,23 +118,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = {**DEFAULTS, **(QUICK if args.quick else {})}
     if args.html:
         from .figures import require_plots
 
         require_plots()
+    if args.from_store:
+        return _report_from(args)
+    settings = {**DEFAULTS, **(QUICK if args.quick else {})}
     n = args.n or settings["n"]
     depths = parse_range(args.depth or settings["depth"])
     ops = parse_ops(args.ops)
     points = args.points or settings["points"]
     variables = args.vars or settings["vars"]
-    if n * len(depths) > MAX_FUNCTIONS:
-        raise UsageError(f"--n {n} at {len(depths)} depths is {n * len(depths)} functions; at most {MAX_FUNCTIONS}")
+    limit = MAX_STORED if args.store else MAX_FUNCTIONS
+    if n * len(depths) > limit:
+        raise UsageError(f"--n {n} at {len(depths)} depths is {n * len(depths)} functions; at most {MAX_FUNCTIONS}"
+                         f" (or {MAX_STORED} into a --store)")
     backend = get_backend(args.backend).name
     tasks = make_tasks(args.seed, depths, n, variables=variables, ops=ops, points=points, order=args.order,
                        backend=backend, cover=args.quick)
     settings = {"seed": args.seed, "n": n, "depths": depths, "points": points, "variables": variables,
                 "ops": list(ops), "order": args.order, "backend": backend, "cover": args.quick}
+    if args.store and args.resume:
+        raise UsageError("--store resumes by itself (run the same command again): leave out --resume")
     json_path = args.json or args.resume
     if json_path == args.resume and args.resume:
         try:
@@ -124,34 +148,71 @@ def run(args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as exc:
             raise UsageError(f"--resume: {exc}") from None
     done = _resumable(args.resume, settings) if args.resume else {}
+    store = open_store(args.store, settings) if args.store else None
 
     started = time.perf_counter()
-    with executor_for(args.workers) as executor:
-        result = run_sweep(tasks, executor=executor, done=done, progress=counter)
-    sweep_seconds = time.perf_counter() - started
+    try:
+        with runner_for(args) as executor:
+            result = run_sweep(tasks, executor=executor, done=done, progress=counter, store=store)
+        sweep_seconds = time.perf_counter() - started
+        source = store if store is not None else Listed(result.functions, result.pending, _tables)
+        status = _report(args, settings, source, result.complete, sweep_seconds, json_path, fresh=True)
+    finally:
+        if store is not None:
+            store.close()
+    if not result.complete:
+        how = (f"continue with the same command (the store {args.store} keeps what finished)" if store else
+               f"continue with: {_resume_command(settings, json_path, args)}" if json_path else
+               "run with --json PATH or --store PATH to be able to resume")
+        print(f"interrupted: {result.missing} of {len(tasks)} functions not checked; {how}", file=sys.stderr)
+        return 130
+    return status
 
-    functions = result.functions
-    rows = result.rows
+
+def _report_from(args: argparse.Namespace) -> int:
+    """``--from PATH``: the report of a store, its tables by SQL aggregates, nothing recomputed."""
+    for option in ("store", "resume", "scheduler", "executor", "workers", "n", "depth", "points", "vars", "ops"):
+        if getattr(args, option, None) is not None:
+            raise UsageError(f"--from prints a stored run as it is: leave out --{option}")
+    with open_store(args.from_store, None) as store:
+        expected = store.settings["n"] * len(store.settings["depths"])
+        complete = store.finished() >= expected
+        status = _report(args, store.settings, store, complete, None, args.json, fresh=False)
+        if not complete:
+            print(f"the store holds {store.finished()} of its run's {expected} functions: run its command again "
+                  f"with --store {args.from_store} to finish it", file=sys.stderr)
+    return status
+
+
+def _tables(functions: list[dict[str, Any]], ops: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The agreement and cost tables of functions held in memory (a store makes the same by SQL)."""
+    return {"agreement_by_depth": agreement_by_depth(functions), "agreement_by_op": agreement_by_op(functions, ops),
+            "cost_by_depth": cost_by_depth(functions)}
+
+
+def _report(args: argparse.Namespace, settings: dict[str, Any], results: "Listed | Store", complete: bool,
+            sweep_seconds: float | None, json_path: str | None, fresh: bool) -> int:
+    """Print the report of ``results`` (a sweep's functions, or a store), write its JSON (and page); the exit
+    status. The once-per-run sections are made if ``fresh`` and complete (and kept in a store), else read from
+    a store. A signal while the tables are made leaves out the section it stopped; what was made is written."""
+    n, points, variables, backend = settings["n"], settings["points"], settings["variables"], settings["backend"]
     w = args.width
     tables: dict[str, Any] = {}
     out: list[str] = []
     training = None
+    make = fresh and complete
     stopped_in = "the report's tables"  # the section a signal stopped, after the sweep
     try:
-        tables.update({
-            "agreement_by_depth": agreement_by_depth(functions),
-            "agreement_by_op": agreement_by_op(functions, ops),
-            "cost_by_depth": cost_by_depth(functions),
-        })
+        tables.update(results.tables(settings["ops"]))
         out += [
-            caption(f"Agreement by depth: seed {args.seed}, {n} functions per depth, {points} points each, "
+            caption(f"Agreement by depth: seed {settings['seed']}, {n} functions per depth, {points} points each, "
                     f"{variables} variables; exact gradients derived by {backend} and evaluated as balls (certified: "
                     "radius below a thousandth of the tolerance). Errors are relative to the exact symbolic gradient's "
                     "scale; err/tol is the worst error over the policy's tolerance (a large relative error comes with "
                     "an ill-conditioned point, where digits cancel, and the tolerance is wide there as well)", w),
             records(tables["agreement_by_depth"], ["depth", *AGREEMENT_COLUMNS, *verdict_columns(), "certified"],
                     args.format, w)
-            if functions else "(no function finished)",
+            if results.finished() else "(no function finished)",
             "",
             caption(TITLES["agreement_by_op"], w),
             records(tables["agreement_by_op"], ["op", *[c for c in AGREEMENT_COLUMNS if "median" not in c],
@@ -159,71 +220,69 @@ def run(args: argparse.Namespace) -> int:
             "",
             caption("Cost by depth: medians per function (times per point for AD, exact and the compiled derivative; "
                     f"sizes counted by {backend})", w),
-            records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if functions else ["depth"],
-                    args.format, w),
+            records(tables["cost_by_depth"], list(tables["cost_by_depth"][0]) if tables["cost_by_depth"] else
+                    ["depth"], args.format, w),
         ]
-        if result.complete:
-            stopped_in = "the swell section"
-            tables["swell"] = measure_swell(8)
+        stopped_in = "the swell section"
+        swell_table = section(results, "swell", lambda: measure_swell(8), make)
+        if swell_table is not None:
+            tables["swell"] = swell_table
             out += ["", caption(TITLES["swell"], w), swellcmd.render(tables["swell"], args.format, w)]
-        if args.order >= 2 and result.complete:
+        if settings["order"] >= 2 and complete:  # the Hessian table is made from the rows, in memory
             stopped_in = "the second-order section"
             by_depth: dict[int, list] = {}
-            for f in functions:
-                by_depth.setdefault(f["depth"], []).extend(f["second_order"])
+            for depth, rows in results.second_order_rows():
+                by_depth.setdefault(depth, []).extend(rows)
             tables["second_order_by_depth"] = second_order.hessian_by_depth(by_depth)
-            tables["crossover"] = second_order.crossover()
             out += [
                 "",
                 caption("Second derivatives by depth: Hessian by AD over AD and by finite differences of the "
                         "gradient, against the exact Hessian (certified balls); first derivatives by forward and by "
-                        "reverse mode "
-                        "against the exact ones", w),
+                        "reverse mode against the exact ones", w),
                 records(tables["second_order_by_depth"], [*HESSIAN_COLUMNS, *verdict_columns()], args.format, w),
-                "",
-                caption(TITLES["crossover"], w),
-                records(tables["crossover"], list(tables["crossover"][0]), args.format, w),
             ]
-        if not args.no_training and result.complete:
+            crossover = section(results, "crossover", second_order.crossover, make)
+            if crossover is not None:
+                tables["crossover"] = crossover
+                out += ["", caption(TITLES["crossover"], w),
+                        records(tables["crossover"], list(tables["crossover"][0]), args.format, w)]
+        if not args.no_training:
             stopped_in = "the training section"
-            training = traincmd.training_section(seed=args.seed, quick=args.quick, backend=backend)
-            out += ["", traincmd.render_section(training, args.format, w)]
+            training = section(results, "training", lambda: traincmd.training_section(
+                seed=settings["seed"], quick=args.quick, backend=backend), make)
+            if training is not None:
+                out += ["", traincmd.render_section(training, args.format, w)]
         stopped_in = ""
     except KeyboardInterrupt:
         out += ["", f"(interrupted in {stopped_in}: it is left out)"]
     disagreements_in_training = training is not None and not training["passed"]
 
-    second = [r for f in functions for r in f.get("second_order", [])]
-    disagreements = [_disagreement(r, 1, settings) for r in rows if r["verdict"] == "disagree"]
-    disagreements += [_disagreement(r, 2, settings) for r in second if r["verdict"] == "disagree"]
+    disagreements = [_disagreement(r, order, settings) for order in (1, 2) for r in results.disagreements(order)]
     if disagreements:
         out += ["", caption("Disagreements", w), records(disagreements, list(disagreements[0]), args.format, w)]
     summary = {
-        "functions": len(functions),
-        "checks": len(rows),
-        "verdicts": verdict_counts(rows),
-        "certified": verdict_counts([r for r in rows if r.get("certified")]),
-        "second_order_verdicts": verdict_counts(second),
-        "passed": not disagreements and not disagreements_in_training and result.complete and not stopped_in,
+        "functions": results.finished(),
+        "checks": results.checks(),
+        "verdicts": results.verdicts(),
+        "certified": results.certified(),
+        "second_order_verdicts": results.second_order_verdicts(),
+        "passed": not disagreements and not disagreements_in_training and complete and not stopped_in,
     }
-    out += ["", caption(_summary(summary, sweep_seconds, result.complete), w)]
-    data = document("report", settings, complete=result.complete, pending=result.pending, summary=summary,
-                    tables=tables, training=training, disagreements=disagreements, functions=functions,
-                    sweep_seconds=sweep_seconds)
-    if json_path:  # first: a reader that closes the pipe early must not cost the file
-        write_json(json_path, data)
-    if args.html:
-        from .figures import report_page
-        from .html import write_page
+    out += ["", caption(_summary(summary, sweep_seconds, complete), w)]
+    if json_path or args.html:
+        data = document("report", settings, complete=complete, pending=results.pending(), summary=summary,
+                        tables=tables, training=training, disagreements=disagreements,
+                        functions=list(results.functions()),
+                        sweep_seconds=results.seconds() if sweep_seconds is None else sweep_seconds)
+        if json_path:  # first: a reader that closes the pipe early must not cost the file
+            write_json(json_path, data)
+        if args.html:
+            from .figures import report_page
+            from .html import write_page
 
-        write_page(args.html, report_page(data))
+            write_page(args.html, report_page(data))
     print("\n".join(out), flush=True)
-    if not result.complete:
-        print(f"interrupted: {len(result.pending)} of {len(tasks)} functions not checked"
-              + (f"; continue with: {_resume_command(settings, json_path, args)}" if json_path else
-                 "; run with --json PATH to be able to resume"), file=sys.stderr)
-        return 130
-    if stopped_in:
+    if stopped_in and complete:
         print(f"interrupted in {stopped_in}; the sweep is complete", file=sys.stderr)
         return 130
     return 1 if disagreements or disagreements_in_training else 0
@@ -381,7 +440,7 @@ def cost_by_depth(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _summary(summary: dict[str, Any], seconds: float, complete: bool) -> str:
+def _summary(summary: dict[str, Any], seconds: float | None, complete: bool) -> str:
     counts, certified = summary["verdicts"], summary["certified"]
     parts = ", ".join(f"{counts[verdict_key(v)]} {v}" + (f" ({certified[verdict_key(v)]} certified)"
                                                          if counts[verdict_key(v)] else "") for v in VERDICTS)
@@ -395,5 +454,6 @@ def _summary(summary: dict[str, Any], seconds: float, complete: bool) -> str:
         verdict_ += (" where the check can judge (undecided: an exact ball not certified, or a tolerance "
                      "too wide to prove anything)")
     status = "" if complete else " (interrupted: partial results)"
-    return (f"{summary['checks']} checks of {summary['functions']} functions in {seconds:.1f} s{status}: {parts}. "
+    when = "stored" if seconds is None else f"in {seconds:.1f} s"  # a stored run's report (--from)
+    return (f"{summary['checks']} checks of {summary['functions']} functions {when}{status}: {parts}. "
             f"{verdict_}.")
