@@ -15,7 +15,7 @@ import random
 import re
 import sys
 from collections import Counter
-from typing import Any
+from typing import Any, Sequence
 
 from symbolic import ParseError, parse
 from toygrad import DomainError
@@ -144,7 +144,7 @@ def _points(variables: tuple[str, ...], texts: list[str]) -> list[list[float]]:
     points = []
     for text in texts:
         at = parse_point(text)
-        _same_variables(variables, at)
+        same_variables(variables, at)
         points.append([at[v] for v in variables])
     return points
 
@@ -171,13 +171,14 @@ def random_points(subject: Any, n: int, seed: int) -> list[list[float]]:
                      f"{n * TRIES_PER_POINT} tries")
 
 
-def _same_variables(variables: tuple[str, ...], at: dict[str, float]) -> None:
+def same_variables(variables: Sequence[str], at: dict[str, float]) -> None:
+    """``--at`` names exactly the variables of the function, or a usage error that says which differ."""
     missing = [v for v in variables if v not in at]
     if missing:
         raise UsageError(f"--at gives no value for {', '.join(missing)}")
     extra = [v for v in at if v not in variables]
     if extra:
-        raise UsageError(f"--at gives {', '.join(extra)}, which the formula does not use ({', '.join(variables)})")
+        raise UsageError(f"--at gives {', '.join(extra)}, which the function does not use ({', '.join(variables)})")
 
 
 SIZE_COLUMNS = ["graph_ops", "tree_ops", "tree_ops_cse", "dag_ops", "ad_seconds", "tree_seconds", "dag_seconds",

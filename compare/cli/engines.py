@@ -23,6 +23,7 @@ from ..errors import UsageError
 from ..generate import generate, parse_id
 from ..sweep import executor_for
 from .check import parse_point
+from .check import same_variables
 from .files import RULE, output_path
 from .output import add_output_options, caption, document, fmt_time, positive_int, progress, table, write_json
 from .report import parse_range
@@ -322,7 +323,7 @@ def _subject(args):
         points = [p for p in f.points]
         if args.at:
             at = parse_point(args.at)
-            _same(f.variables, at)
+            same_variables(f.variables, at)
             points = [tuple(at[v] for v in f.variables)]
         return f, points, f"{f.id}: {f.formula}"
     if args.at is None:
@@ -332,15 +333,6 @@ def _subject(args):
     except ValueError as exc:
         raise UsageError(f"the formula does not work here: {str(exc).splitlines()[0]}") from None
     at = parse_point(args.at)
-    _same(probe.variables, at)
+    same_variables(probe.variables, at)
     point = tuple(at[v] for v in probe.variables)
     return from_formula(args.expr, [point]), [point], args.expr
-
-
-def _same(variables: Sequence[str], at: dict[str, float]) -> None:
-    missing = [v for v in variables if v not in at]
-    if missing:
-        raise UsageError(f"--at gives no value for {', '.join(missing)}")
-    extra = [v for v in at if v not in variables]
-    if extra:
-        raise UsageError(f"--at gives {', '.join(extra)}, which the function does not use ({', '.join(variables)})")
