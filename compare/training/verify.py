@@ -14,7 +14,7 @@ from toygrad.nn import MLP, Module
 
 from .. import kinks
 from ..ground_truth import derive, status
-from ..tolerance import error_bounds
+from ..tolerance import err_over_tol, error_bounds
 from ..replay import Replay
 
 __all__ = ["Verification", "VerificationFailed", "verify", "parameter_names", "VERIFY_BATCH"]
@@ -192,16 +192,12 @@ def _judge(names, ad, truth, tol, fd, fd_tol, flipped: str, wrong_value: str, lo
         fd_error=max((abs(fd[i] - truth[i]) for i in smooth), default=0.0) / scale,
         ad_tolerance=max(tol, default=0.0) / scale,
         fd_tolerance=max((fd_tol[i] for i in smooth), default=0.0) / scale,
-        ad_worst=max((_ratio(abs(a - e), t) for a, e, t in zip(ad, truth, tol)), default=0.0),
-        fd_worst=max((_ratio(abs(fd[i] - truth[i]), fd_tol[i]) for i in smooth), default=0.0),
+        ad_worst=err_over_tol(ad, truth, tol),
+        fd_worst=err_over_tol([fd[i] for i in smooth], [truth[i] for i in smooth], [fd_tol[i] for i in smooth]),
         fd_skipped=len(fd) - len(smooth), times=times,
         certified=len(ad) - sum(i >= 0 for i in loose), backend=backend,
         names=names, ad=ad, exact=truth, fd=fd, tolerance=tol,
     )
-
-
-def _ratio(error: float, tolerance: float) -> float:
-    return error / tolerance if tolerance else (0.0 if error == 0 else math.inf)
 
 
 def parameter_names(model: Module) -> list[str]:
